@@ -1,0 +1,536 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Dealing with threading
+#
+# - `asyncio` executors
+# - Threadsafe async
+# - How to wrap a non-async library
+
+# %% tags=["remove-cell"]
+# Hidden setup: the local stand-in for http.cat, and the helpers every slide file needs.
+import asyncio
+import multiprocessing
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+from IPython.display import Image, display
+
+from examples.cat_server import start_for_slides
+
+HTTP_CAT = await start_for_slides()  # base URL: GET {HTTP_CAT}/{status} returns a PNG, slowly
+
+
+def display_image(data: bytes, **kwargs: Any) -> None:
+    display(Image(data=data, **kwargs))
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## My favourite library is synchronous 😿
+#
+# `requests` blocks the thread that calls it. Hand each call to a thread of the loop's
+# default executor, and await the futures it gives back.
+
+# %% slideshow={"slide_type": "-"} tags=["example:threads"]
+import asyncio
+import time
+
+import requests
+
+CATS = [200, 418, 500]  # the same three cats as in part 1
+
+
+def fetch_a_cat_sync(base_url: str, number: int) -> bytes:
+    """Fetch one cat with requests, blocking the calling thread until it arrives."""
+    start_time = time.perf_counter()
+    response = requests.get(f"{base_url}/{number}", timeout=10)  # never wait forever
+    print(f"  cat {number}: {time.perf_counter() - start_time:.2f} s")
+    return response.content
+
+
+async def fetch_cats_threadpool(base_url: str) -> list[bytes]:
+    """Fetch all the cats at once: each blocking call runs on a thread of the default pool."""
+    loop = asyncio.get_running_loop()
+    futures = [loop.run_in_executor(None, fetch_a_cat_sync, base_url, cat) for cat in CATS]
+    return await asyncio.gather(*futures)
+
+
+# %% slideshow={"slide_type": "fragment"}
+start = time.perf_counter()
+cat_pics = await fetch_cats_threadpool(HTTP_CAT)
+print(f"Total {time.perf_counter() - start:.2f} s")
+for cat_pic in cat_pics:
+    display_image(cat_pic, width="200px")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Three half-second cats in about half a second: the threads wait in parallel.
+# The original version of this slide defined `fetch_cats_threadpool`, then called
+# `fetch_cats_async` from the previous section (so it "worked", with the wrong code), and it
+# opened an aiohttp session it never used. This one calls what it defines, and the display
+# happens back on the notebook's thread, not in the worker threads.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Since Python 3.9: `asyncio.to_thread`
+#
+# Same default pool, no loop to fetch, and it is a plain coroutine (so it fits a `TaskGroup`).
+
+# %% tags=["example:threads"]
+async def fetch_cats_to_thread(base_url: str) -> list[bytes]:
+    """Fetch all the cats at once with asyncio.to_thread, inside a TaskGroup."""
+    async with asyncio.TaskGroup() as tg:
+        tasks = [
+            tg.create_task(asyncio.to_thread(fetch_a_cat_sync, base_url, cat)) for cat in CATS
+        ]
+    # -- the TaskGroup block exits only when every task is done --
+    return [task.result() for task in tasks]
+
+
+# %% slideshow={"slide_type": "fragment"}
+start = time.perf_counter()
+cat_pics = await fetch_cats_to_thread(HTTP_CAT)
+print(f"Total {time.perf_counter() - start:.2f} s")
+for cat_pic in cat_pics:
+    display_image(cat_pic, width="200px")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `to_thread` also copies the current `contextvars` context into the thread, which
+# `run_in_executor` does not. Use `run_in_executor` when you want a specific executor.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Why bother? A blocking call freezes everything
+#
+# A heartbeat task ticks every 50 ms and writes down how long each tick really took.
+# Meanwhile we make one slow, blocking call, first straight on the event loop, then in a thread.
+
+# %% tags=["example:threads"]
+from collections.abc import Awaitable, Callable
+
+TICK = 0.05  # seconds between heartbeats: short, so that a stall stands out
+NAP = 1.0  # seconds the slow library call takes
+
+
+def slow_library_call(seconds: float) -> None:
+    """Stand-in for any blocking call: requests.get, a big computation, a slow disk."""
+    time.sleep(seconds)
+
+
+async def heartbeat(gaps: list[float]) -> None:
+    """Tick every TICK seconds forever, recording the time since the previous tick."""
+    last = time.perf_counter()
+    while True:
+        await asyncio.sleep(TICK)
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+
+
+async def on_the_loop(seconds: float) -> None:
+    """The mistake: call the blocking function straight from a coroutine."""
+    slow_library_call(seconds)  # the loop's only thread is busy: no other task can run
+
+
+async def in_a_thread(seconds: float) -> None:
+    """The fix: run the blocking function in a thread and await it."""
+    await asyncio.to_thread(slow_library_call, seconds)  # the loop keeps going meanwhile
+
+
+async def heartbeat_gaps(work: Callable[[float], Awaitable[None]], seconds: float) -> list[float]:
+    """Run `work(seconds)` next to a heartbeat; return the gaps between its ticks."""
+    gaps: list[float] = []
+    async with asyncio.TaskGroup() as tg:
+        beat = tg.create_task(heartbeat(gaps))
+        await asyncio.sleep(3 * TICK)  # a few normal ticks first
+        await work(seconds)
+        await asyncio.sleep(3 * TICK)  # and a few after
+        beat.cancel()
+    return gaps
+
+
+# %% slideshow={"slide_type": "fragment"}
+blocked = await heartbeat_gaps(on_the_loop, NAP)
+print(f"on the loop: {len(blocked)} ticks, longest gap {max(blocked):.3f} s")
+threaded = await heartbeat_gaps(in_a_thread, NAP)
+print(f"in a thread: {len(threaded)} ticks, longest gap {max(threaded):.3f} s")
+
+# %% slideshow={"slide_type": "fragment"} tags=["remove-input"]
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(8, 3))
+for label, gaps in [("on the loop", blocked), ("in a thread", threaded)]:
+    ax.plot([sum(gaps[: i + 1]) for i in range(len(gaps))], gaps, marker="o", label=label)
+ax.set_xlabel("time (s)")
+ax.set_ylabel("gap between ticks (s)")
+ax.legend()
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# While `time.sleep` runs on the loop, the heartbeat can't tick: one gap the length of the
+# whole call. In a thread, the heartbeat never notices. ruff's ASYNC rules would flag a
+# `time.sleep` written directly in an `async def`, but not one hidden inside a library
+# function, which is where they live in real code. `loop.set_debug(True)` logs callbacks that
+# hold the loop for more than 100 ms, which is how you find them.
+# Why `time.sleep` and not a blocking `requests.get` to our cat server? The server runs on this
+# very event loop: a blocking request from the loop's thread would wait forever for a server
+# that can't run until the request returns.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # What is an executor?
+# - Provided by Python's `concurrent.futures` module since Python 3.2
+#   (there was a backport for Python 2)
+# - Two versions by default
+#   - `ThreadPoolExecutor`
+#   - `ProcessPoolExecutor`
+# - Provides an abstract `Executor` you can extend yourself
+# - Revolves around the concept of "futures"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Threads or processes?
+#
+# Some honest CPU work: counting primes in pure Python.
+
+# %% tags=["example:executors"]
+import asyncio
+from concurrent.futures import Executor
+
+
+def count_primes(limit: int) -> int:
+    """Count the primes below `limit` the slow way: pure Python, all CPU, holds the GIL."""
+    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))
+
+
+async def count_on(executor: Executor, limits: list[int]) -> list[int]:
+    """Count primes below each limit, all at once, on the given executor."""
+    loop = asyncio.get_running_loop()
+    futures = [loop.run_in_executor(executor, count_primes, limit) for limit in limits]
+    return await asyncio.gather(*futures)
+
+
+# %% slideshow={"slide_type": "fragment"}
+from examples.executors import count_on, count_primes
+
+LIMITS = [200_000, 200_000]  # one job per core on this 2-core machine
+
+start = time.perf_counter()
+print("one after the other:", [count_primes(limit) for limit in LIMITS])
+print(f"  {time.perf_counter() - start:.2f} s")
+
+with ThreadPoolExecutor(max_workers=2) as pool:
+    start = time.perf_counter()
+    print("ThreadPoolExecutor: ", await count_on(pool, LIMITS))
+    print(f"  {time.perf_counter() - start:.2f} s")
+
+# forkserver: safe in a process that already runs threads (the default from Python 3.14)
+with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    start = time.perf_counter()
+    print("ProcessPoolExecutor:", await count_on(pool, LIMITS))
+    print(f"  {time.perf_counter() - start:.2f} s")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Threads don't make pure-Python CPU work faster: the GIL lets one of them run at a time.
+# Processes do, minus the start-up cost. The timings are live, on a small shared machine,
+# so they wobble. A process pool pickles the function by reference and the worker imports
+# it: a function defined in the notebook lives in `__main__`, which a spawned or forkserver
+# worker cannot import. That is why `count_primes` comes from the `examples` package.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # What's a future?
+# - AKA a "Promise" in JS land
+# - It's a marker for something that will eventually be a value
+# - In `asyncio` they're used as a bridge between coroutines and synchronous code
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## `concurrent.futures.Future`, typed
+
+# %% tags=["example:futures_bridge"]
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Protocol, TypeVar, runtime_checkable
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class FutureInterface(Protocol[T]):
+    """What a concurrent.futures.Future[T] offers (the types are typeshed's)."""
+
+    # for whoever waits for the value
+    def cancel(self) -> bool: ...
+    def cancelled(self) -> bool: ...
+    def running(self) -> bool: ...
+    def done(self) -> bool: ...
+    def result(self, timeout: float | None = None) -> T: ...
+    def exception(self, timeout: float | None = None) -> BaseException | None: ...
+    def add_done_callback(self, fn: Callable[[Future[T]], object]) -> None: ...
+
+    # for whoever produces the value: executors, mostly
+    def set_running_or_notify_cancel(self) -> bool: ...
+    def set_result(self, result: T) -> None: ...
+    def set_exception(self, exception: BaseException | None) -> None: ...
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The original listing forgot `self` and every type. `result()` and `exception()` block the
+# calling thread, up to `timeout` seconds, and raise `TimeoutError` after that.
+# `cancel()` only works while the future is still pending.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## A future by hand
+#
+# One thread promises a value, another one delivers it.
+
+# %% tags=["example:futures_bridge"]
+import threading
+
+
+def add_up(n: int) -> int:
+    """Some work worth waiting for."""
+    return sum(range(n))
+
+
+def producer(future: Future[int], n: int) -> None:
+    """Runs on another thread: claim the future, do the work, deliver the result."""
+    if not future.set_running_or_notify_cancel():
+        return  # the consumer cancelled it before we started
+    print("  producer: working...")
+    future.set_result(add_up(n))
+
+
+def consumer(n: int) -> int:
+    """Give a thread a future to fill in, and block until it holds a value."""
+    future: Future[int] = Future()
+    future.add_done_callback(lambda f: print(f"  callback: done, cancelled={f.cancelled()}"))
+    thread = threading.Thread(target=producer, args=(future, n))
+    thread.start()
+    print("consumer: waiting for the result...")
+    result = future.result(timeout=5)  # blocks this thread until set_result
+    thread.join()
+    print(f"consumer: got {result}")
+    return result
+
+
+# %% slideshow={"slide_type": "fragment"}
+consumer(1_000_000)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## `asyncio.Future`: the same idea, for one event loop
+#
+# - you `await` it: the coroutine is suspended, the thread is not blocked
+# - `result()` never waits: it raises `InvalidStateError` if there is no value yet
+# - no "running" state, no `set_running_or_notify_cancel`
+# - **not thread-safe**: only touch it from the loop's own thread
+
+# %% tags=["example:futures_bridge"]
+import asyncio
+
+
+async def wait_for_asyncio_future() -> str:
+    """Create an asyncio.Future, arrange for it to be filled in later, and await it."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+    loop.call_later(0.1, future.set_result, "meow")  # someone else fills it in later
+    print("parent: awaiting the future...")
+    result = await future  # suspends this coroutine only: the loop runs other tasks
+    print(f"parent: got {result!r}")
+    return result
+
+
+# %% slideshow={"slide_type": "fragment"}
+await wait_for_asyncio_future()
+print(isinstance(Future(), FutureInterface), isinstance(asyncio.Future(), FutureInterface))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Bridging the two
+#
+# - thread's future → awaitable: `asyncio.wrap_future` (what `run_in_executor` does for you)
+# - thread → loop's future: `loop.call_soon_threadsafe(future.set_result, value)`
+# - thread → loop's coroutine: `asyncio.run_coroutine_threadsafe`, which gives back a
+#   `concurrent.futures.Future`
+
+# %% tags=["example:futures_bridge"]
+from concurrent.futures import Executor
+
+
+async def await_executor_future(executor: Executor, n: int) -> int:
+    """Await a concurrent.futures.Future from a coroutine."""
+    cf_future = executor.submit(add_up, n)
+    return await asyncio.wrap_future(cf_future)  # an asyncio.Future that mirrors it
+
+
+def set_result_unless_done(future: asyncio.Future[int], result: int) -> None:
+    """Runs on the loop's thread: the awaiting task may have been cancelled meanwhile."""
+    if not future.done():
+        future.set_result(result)
+
+
+def deliver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[int], n: int) -> None:
+    """Runs on another thread: do the work, then ask the loop's thread to set the result."""
+    result = add_up(n)
+    print("  thread: handing the result to the loop")
+    loop.call_soon_threadsafe(set_result_unless_done, future, result)  # wakes the loop up too
+
+
+async def await_result_from_thread(n: int) -> int:
+    """Await an asyncio.Future that a plain thread fills in."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[int] = loop.create_future()
+    print("parent: starting a thread, then awaiting its result...")
+    threading.Thread(target=deliver, args=(loop, future, n)).start()  # ends once it delivers
+    return await future
+
+
+async def add_up_later(n: int) -> int:
+    """A coroutine that a plain thread wants to run."""
+    await asyncio.sleep(0.01)
+    return add_up(n)
+
+
+def ask_the_loop(loop: asyncio.AbstractEventLoop, n: int) -> int:
+    """Runs on another thread: run a coroutine on the loop and block until it is done."""
+    cf_future = asyncio.run_coroutine_threadsafe(add_up_later(n), loop)
+    return cf_future.result(timeout=5)
+
+
+# %% slideshow={"slide_type": "fragment"}
+with ThreadPoolExecutor() as pool:
+    print(await await_executor_future(pool, 1_000))
+print(await await_result_from_thread(1_000))
+print(await asyncio.to_thread(ask_the_loop, asyncio.get_running_loop(), 1_000))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Calling `future.set_result` straight from the other thread is a data race: the loop's
+# callbacks get scheduled from the wrong thread, and a loop sleeping in `select()` is not woken
+# up, so the awaiting task may wait until something else happens to wake the loop.
+# `call_soon_threadsafe` queues the call and writes to the loop's self-pipe to wake it.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Let's write our own executor
+#
+# One worker thread, one queue, run everything in order.
+
+# %% tags=["example:one_thread_executor"]
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass
+class WorkItem:
+    """One submitted call, and the future that will hold its outcome."""
+
+    future: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+def worker(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
+    """Run the queued calls one at a time, until the None that means shut down."""
+    for item in iter(work_queue.get, None):
+        if not item.future.set_running_or_notify_cancel():
+            continue  # cancelled before it started: skip it
+        try:
+            result = item.fn(*item.args, **item.kwargs)
+        except BaseException as err:  # even SystemExit: the waiter must not wait forever
+            item.future.set_exception(err)
+        else:
+            item.future.set_result(result)
+        del item  # drop our references to the call's arguments and result
+
+
+# %% tags=["example:one_thread_executor"]
+class OneThreadExecutor(Executor):
+    """An executor that runs every submitted call, in order, on one worker thread."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[WorkItem | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # no submit may slip in behind the shutdown marker
+        self._shutdown = False
+        # a daemon thread: forgetting shutdown() must not hang the interpreter at exit
+        self._thread = threading.Thread(
+            target=worker, args=(self._queue,), name="OneThreadExecutor", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Queue fn(*args, **kwargs) and return the future of its result."""
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            future: Future[T] = Future()
+            self._queue.put(WorkItem(future, fn, args, kwargs))
+            return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Accept no more work; optionally cancel what hasn't started; optionally wait."""
+        with self._lock:
+            if cancel_futures:
+                while True:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not None:
+                        item.future.cancel()
+            if not self._shutdown:
+                self._shutdown = True
+                self._queue.put(None)  # the worker stops when it gets here
+        if wait:
+            self._thread.join()
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Three bugs in the version I used to show: `for ... iter(queue, None)` had no `in` and
+# `iter` needs the queue's `get`, not the queue; `if future.set_running_or_notify_cancel():
+# continue` skipped every future that was *not* cancelled (it returns False when cancelled);
+# and the class was never finished. `map` comes for free from `Executor`: it is written in
+# terms of `submit`. The lock makes "check shut down, then enqueue" atomic, so no work item
+# can land behind the `None` and wait forever.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Does it work?
+
+# %% slideshow={"slide_type": "fragment"}
+def whoami(n: int) -> str:
+    return f"{n} on {threading.current_thread().name}"
+
+
+with OneThreadExecutor() as executor:
+    print(list(executor.map(whoami, range(3))))
+    boom = executor.submit(int, "not a number")
+    print("exception via the future:", repr(boom.exception()))
+    loop = asyncio.get_running_loop()
+    print(await loop.run_in_executor(executor, whoami, 42))
+
+# %% slideshow={"slide_type": "fragment"}
+gate = threading.Event()
+with OneThreadExecutor() as executor:
+    first = executor.submit(gate.wait)  # keeps the worker busy until we open the gate
+    second = executor.submit(print, "second: I never run")
+    print("cancelled second:", second.cancel())
+    gate.set()
+print("first:", first.result(), "| second cancelled:", second.cancelled())
+
+# %% slideshow={"slide_type": "fragment"} tags=["raises-exception"] raises="RuntimeError"
+executor.submit(print, "too late")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Leaving the `with` block calls `shutdown(wait=True)`: the worker drains its queue, then the
+# thread is joined. After that, `submit` refuses new work, like the standard executors do.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Questions?
+#
+# This isn't your last chance, we're going to go over some examples of more complex stuff
+# after this
