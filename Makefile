@@ -1,0 +1,44 @@
+# Two commands set up a fresh machine: `make build`, then `make test`. `make help` lists the rest.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+NODE_MODULES := node_modules/.package-lock.json
+
+.DEFAULT_GOAL := help
+.PHONY: help setup extract build deck test lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+setup: $(INSTALLED) $(NODE_MODULES) ## create .venv and install the Python and npm packages
+
+extract: setup ## regenerate examples/ from the tagged cells of slides/
+	$(PY) build.py extract
+
+build: extract deck ## set up, extract the examples and build the deck into build/index.html
+
+deck: setup
+	$(PY) build.py build
+
+lint: setup ## ruff and mypy --strict on build.py, examples/ and tests/
+	$(PY) -m ruff check build.py examples tests
+	$(PY) -m ruff format --check build.py examples tests
+	$(PY) -m mypy
+
+test: setup ## check examples/ for drift, lint, build the deck, run the whole suite
+	$(PY) build.py extract --check
+	$(MAKE) --no-print-directory lint deck
+	$(PY) -m pytest
+
+clean: ## remove build/ and caches (keeps .venv and node_modules)
+	rm -rf build .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Runnable example modules generated from the slides by `python build.py extract`."""
