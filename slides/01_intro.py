@@ -1,0 +1,396 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Introduction to `asyncio`
+#
+# Tom Manderson
+
+# %% tags=["remove-cell"]
+# Drawing helpers for the cartoons in this section. Hidden: they are pictures, not the talk.
+import heapq
+import io
+
+from IPython.display import SVG, display
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+COLOURS = {
+    "load": "#4C72B0",  # loading books onto the cart
+    "carry": "#DD8452",  # taking them to the fire
+    "back": "#8C8C8C",  # walking back to the pile
+    "watch": "#F2D479",  # standing by the fire, doing nothing useful
+    "wait": "#F2D479",  # queueing for the fire, doing nothing useful either
+    "burn": "#C44E52",  # books on fire
+    "run": "#55A868",  # a task using the CPU
+    "ready": "#E5E5E5",  # a task that could run but is not running
+}
+
+
+def show(fig):
+    """Display a figure as SVG, so that it stays crisp on the projector."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    display(SVG(buffer.getvalue()))
+
+
+def burn_books(gophers, loads, *, wait_by_fire, fire_slots=None, burn=3, load=1, carry=1, back=1):
+    """Who does what when: (start, length, activity) per gopher, and (start, length, gopher) fires.
+
+    Durations are made-up units: the pictures are cartoons, not measurements.
+    """
+    names = [f"gopher {g + 1}" if gophers > 1 else "gopher" for g in range(gophers)]
+    lanes = {name: [] for name in names}
+    fire = []
+    left = [loads // gophers + (g < loads % gophers) for g in range(gophers)]
+    slots = [0] * (fire_slots or loads)  # when each place in the fire is free again
+    arrivals = []  # (time a gopher reaches the fire with a cartload, which gopher)
+    for g, name in enumerate(names):
+        lanes[name] += [(0, load, "load"), (load, carry, "carry")]
+        heapq.heappush(arrivals, (load + carry, g))
+    while arrivals:
+        t, g = heapq.heappop(arrivals)
+        slot = min(range(len(slots)), key=slots.__getitem__)
+        start = max(t, slots[slot])
+        if start > t:
+            lanes[names[g]].append((t, start - t, "wait"))
+        fire.append((start, burn, g))
+        slots[slot] = start + burn
+        leave = start
+        if wait_by_fire:  # the synchronous gopher watches its books burn
+            lanes[names[g]].append((start, burn, "watch"))
+            leave = start + burn
+        left[g] -= 1
+        if left[g]:
+            lanes[names[g]] += [
+                (leave, back, "back"),
+                (leave + back, load, "load"),
+                (leave + back + load, carry, "carry"),
+            ]
+            heapq.heappush(arrivals, (leave + back + load + carry, g))
+    return lanes, fire
+
+
+def tidy(ax, title, rows):
+    """Lane names on the left, a bold title, no numbers on the time axis."""
+    ax.set_yticks(range(len(rows)), rows[::-1], fontsize=12)
+    ax.set_ylim(-0.6, len(rows) - 0.3)
+    ax.set_title(title, loc="left", fontsize=14, fontweight="bold")
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.tick_params(left=False, bottom=False, labelbottom=False)
+
+
+def gopher_timelines(panels):
+    """One panel per (title, burn_books arguments): each gopher's lane, then the fire's."""
+    plans = [(title, *burn_books(**kwargs)) for title, kwargs in panels]
+    heights = [len(lanes) + 1 for _, lanes, _ in plans]
+    fig = Figure(figsize=(12, 1.2 + 0.6 * sum(heights) + 0.4 * len(plans)))
+    axes = fig.subplots(len(plans), 1, sharex=True, gridspec_kw={"height_ratios": heights})
+    end = max(start + length for *_, fire in plans for start, length, _ in fire)
+    for ax, (title, lanes, fire) in zip(axes, plans):
+        rows = [*lanes, "fire"]
+        for row, name in enumerate(lanes):
+            y = len(rows) - 1 - row
+            for start, length, what in lanes[name]:
+                ax.broken_barh([(start, length)], (y - 0.35, 0.7), facecolor=COLOURS[what],
+                               edgecolor="white")
+                dark = what not in ("watch", "wait")
+                ax.text(start + length / 2, y, what, ha="center", va="center", fontsize=10,
+                        color="white" if dark else "black")
+        height = 0.7 / len(lanes)  # one thin strip per gopher's books
+        for start, length, g in fire:
+            ax.broken_barh([(start, length)], (-0.35 + g * height, height * 0.9),
+                           facecolor=COLOURS["burn"], edgecolor="white")
+        finished = max(start + length for start, length, _ in fire)
+        ax.axvline(finished, color="black", lw=1, ls=":")
+        ax.text(finished + 0.15, len(rows) - 1, "all\nburnt", va="center", fontsize=10)
+        tidy(ax, title, rows)
+    axes[-1].set_xlim(0, end + 1.2)
+    axes[-1].set_xlabel("time →", fontsize=12)
+    legend = [Patch(color=COLOURS[k], label=k) for k in ("load", "carry", "back", "burn")]
+    legend.append(Patch(color=COLOURS["wait"], label="watch / wait: idle at the fire"))
+    fig.legend(handles=legend, loc="lower center", ncol=5, frameon=False, fontsize=12)
+    fig.subplots_adjust(hspace=0.7, bottom=0.16)
+    return fig
+
+
+def multitasking(kind):
+    """Three tasks sharing one CPU: preempted on a timer, or each running until it yields."""
+    if kind == "preemptive":  # round robin, one time slice each, whatever the task is doing
+        plan = {"task A": [(0, 1), (3, 1), (5, 1), (7, 1)], "task B": [(1, 1), (4, 1)],
+                "task C": [(2, 1), (6, 1), (8, 1)]}
+        title = "Preemptive: a timer interrupts whoever is running"
+    else:  # each runs until it reaches a yield; C takes its time
+        plan = {"task A": [(0, 2), (7, 2)], "task B": [(2, 1), (9, 1)], "task C": [(3, 4)]}
+        yields = {"task A": [2], "task B": [3], "task C": [7]}  # where each one hands over
+        title = "Cooperative: each task runs until it yields"
+    fig = Figure(figsize=(12, 2.9))
+    ax = fig.subplots()
+    end = max(s + n for runs in plan.values() for s, n in runs)
+    for row, (name, runs) in enumerate(plan.items()):
+        y = len(plan) - 1 - row
+        ax.broken_barh([(0, runs[-1][0] + runs[-1][1])], (y - 0.3, 0.6), facecolor=COLOURS["ready"])
+        ax.broken_barh(runs, (y - 0.3, 0.6), facecolor=COLOURS["run"], edgecolor="white")
+        if kind == "cooperative":
+            for t in yields[name]:
+                ax.annotate("yield", (t, y + 0.3), xytext=(t, y + 0.55), ha="center",
+                            va="bottom", fontsize=10, arrowprops={"arrowstyle": "->"})
+    handles = [Patch(color=COLOURS["run"], label="running"),
+               Patch(color=COLOURS["ready"], label="ready, but not running")]
+    if kind == "preemptive":
+        for t in range(1, end):
+            ax.axvline(t, color=COLOURS["burn"], lw=1, ls="--")
+        handles.append(Line2D([], [], color=COLOURS["burn"], ls="--", label="timer interrupt"))
+    else:
+        ax.text(5, 0, "C hogs the CPU: nobody can stop it", ha="center", va="center",
+                fontsize=11, color="white")
+    tidy(ax, title, list(plan))
+    ax.set_ylim(-0.6, len(plan))
+    ax.set_xlim(0, end + 0.2)
+    ax.set_xlabel("time →", fontsize=12)
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=12)
+    fig.subplots_adjust(bottom=0.33)
+    return fig
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Who does this guy think he is anyway?
+#
+# - Final sem software engineering/maths dual student (6th year 😭)
+# - Professional Python developer for 3.5 years
+# - Currently a freelance consultant
+# - Secretly loves Haskell more than Python
+# - Ex-President of UQCS
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # What's he going on about now?
+#
+# - Some theory (concurrency, parallelism, asynchrony)
+# - Asynchronous coroutines
+#   - What they are
+#   - How to run them (`asyncio.run`, `asyncio.Runner`)
+# - Tasks in `asyncio`
+#   - Using them for concurrency: `create_task`, `gather`, `asyncio.TaskGroup`
+#   - Giving up on time: `asyncio.timeout`
+#   - Asyncio weirdness
+# - Dealing with threading
+#   - `asyncio.to_thread` and executors
+#   - Threadsafe async (`loop.call_soon_threadsafe`)
+#   - How to wrap a non-async library
+# - Example funtimes: a web app, a TCP echo server, a Kafka bridge
+#
+# All these slides are a Jupyter notebook and the code really runs: every output you see was
+# produced by running it! 😱
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# In the original talk the code ran live on stage. This deck runs every cell when it is built,
+# so each timing on a slide is a real measurement from that run, not a number typed in.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Please ask me questions throughout the talk
+#
+# If asking a question will help further _your_ understanding, it'll undoubtedly help someone
+# else understand better too. No question is too stupid or too complex.
+
+# %% slideshow={"slide_type": "slide"}
+# The topic of this talk
+import asyncio
+import sys
+
+# Types are good, use them
+from collections.abc import Generator
+
+print(f"Python {sys.version.split()[0]}, asyncio at the ready")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The 2019 notebook started with `%autoawait on` and `asyncio.get_event_loop().set_debug(False)`.
+# Neither is needed now: IPython kernels run top-level `await` by default, and calling
+# `get_event_loop()` with no loop around is on its way out (see "So what's `asyncio`?").
+# Also gone: `from typing import *`. The abstract types live in `collections.abc`.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Concurrency vs Parallelism
+# _Patting your head while rubbing your tummy_
+#
+# ## Concurrency
+#
+# Doing two processes at once
+#
+# ## Parallelism
+#
+# Taking two actions at once
+#
+# A "process" is made up of multiple actions
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Example
+#
+# To steal an example from Go, let's burn a bunch of Go programming language manuals.
+
+# %% tags=["remove-input"]
+show(gopher_timelines([
+    ("One gopher, one thing at a time", {"gophers": 1, "loads": 4, "wait_by_fire": True}),
+    ("Concurrency: while the books burn, the gopher fetches more",
+     {"gophers": 1, "loads": 4, "wait_by_fire": False}),
+    ("Parallelism: a friend helps shovel", {"gophers": 2, "loads": 4, "wait_by_fire": False}),
+]))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Quote myself: I'm loath to take anything from Go but this example is a good one.
+#
+# (The Go original is a cartoon of gophers wheeling carts of manuals to an incinerator; here the
+# same story is drawn as a timeline, in made-up time units.)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Concurrency
+# The gopher puts the books in the fire, and while they are burning goes back and fetches more
+# books.
+#
+# ### Parallelism
+# The gopher brings a friend along to help shovel the books into the fire
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Synchronous vs Asynchronous
+# _Useful impatience_
+#
+# ### Synchronous programming
+# Start doing something, wait for it to finish, then move on to the next thing
+#
+# ### Asynchronous programming
+# Start doing something, continue with other work, then wait for it to finish when you need the
+# result
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Example
+#
+# This time the fire is a small stove: one cartload at a time.
+
+# %% tags=["remove-input"]
+stove = {"fire_slots": 1, "burn": 4}  # the fire takes one cartload, and takes its time
+show(gopher_timelines([
+    ("Synchronous: one gopher", {"gophers": 1, "loads": 3, "wait_by_fire": True, **stove}),
+    ("Asynchronous: one gopher", {"gophers": 1, "loads": 3, "wait_by_fire": False, **stove}),
+    ("Synchronous: two gophers", {"gophers": 2, "loads": 3, "wait_by_fire": True, **stove}),
+]))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Synchronous programming
+#
+# 1. Load up books
+# 2. Take books to the fire
+# 3. Burn books
+# 4. Go back to book pile
+#
+# ### Asynchronous programming
+#
+# 1. Load up the books
+# 2. Take books to the fire
+# 3. Wait for the fire to be available
+# 4. Put books in the fire
+# 5. Go back to the book pile
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Specifically note that adding more gophers makes the synchronous version concurrent, but it's
+# still synchronous (the bottom lane of the picture: two gophers, both standing around at the
+# fire).
+#
+# You can add more workers, but the worker uses the same paradigm
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # So what's `asyncio`?
+# - Part of the Python standard library since Python 3.4 (generators, `yield from`)
+# - Tolerable since Python 3.5 (`async def` and `await`)
+# - Performant since Python 3.6 (`Future` and `Task` rewritten in C)
+# - Good since Python 3.7 (`asyncio.run`, `asyncio.create_task`)
+# - Chatty since Python 3.8 (`python -m asyncio`: a REPL where `await` just works)
+# - Structured since Python 3.11 (`asyncio.TaskGroup`, `asyncio.timeout`, `asyncio.Runner`)
+# - Eager since Python 3.12 (eager tasks: `asyncio.eager_task_factory`)
+# - Strict since Python 3.14: `asyncio.get_event_loop()` with no current loop raises
+#   `RuntimeError` (3.10 to 3.12 warned you)
+# - Standardises asynchronous programming in Python
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Other milestones if anyone asks: 3.9 added `asyncio.to_thread` (we use it in the threading
+# section); 3.10 removed the `loop=` arguments; 3.11 removed `@asyncio.coroutine` and made
+# `asyncio.TimeoutError` the builtin `TimeoutError`; 3.14 added `python -m asyncio ps PID` and
+# `pstree PID` to look at the tasks of a running program. The setup cell above printed which
+# Python built this deck.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Coroutines
+#
+# - Short for "cooperative routine"
+# - A process (assume it's a function) that can be paused and resumed
+# - Used for "non-preemptive multitasking" or "cooperative multitasking"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Preemptive multitasking
+#
+# >Preemptive multitasking involves the use of an interrupt mechanism which suspends the
+# currently executing process and invokes a scheduler to determine which process should execute
+# next.
+# -- Wikipedia: "Preemption (Computing)"
+
+# %% tags=["remove-input"]
+show(multitasking("preemptive"))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The 2019 slide had a dictionary definition of "pre-empt" here: to act first, to forestall.
+# The scheduler gets in first; the task has no say in when it stops.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Cooperative multitasking
+#
+# - Instead of being preempted, a coroutine yields control to the caller
+# - Called "cooperative" because the task keeps executing until it agrees to be paused
+# - Uncooperative tasks can hog all the computing time
+
+# %% tags=["remove-input"]
+show(multitasking("cooperative"))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# The best part? You've probably already seen coroutines in Python!
+
+# %% slideshow={"slide_type": "fragment"} tags=["example:fibonacci"]
+from collections.abc import Generator
+
+
+def fibonacci() -> Generator[int, None, None]:
+    """Yield the Fibonacci numbers forever, pausing after each one."""
+    x, y = 1, 1
+    yield 1
+    yield 1
+    while True:
+        x, y = y, x + y
+        yield y
+
+
+# %% slideshow={"slide_type": "fragment"}
+coroutine = fibonacci()
+
+# %% slideshow={"slide_type": "fragment"}
+print(next(coroutine))
+print(next(coroutine))
+print(next(coroutine))
+print("The coroutine is in an infinite loop but it agreed to be paused")
+print(next(coroutine))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Smash that execute button multiple times - we have the same coroutine and it's still paused.
+#
+# `Generator[int, None, None]` reads: yields `int`s, accepts nothing through `send()`, returns
+# nothing. That `send()` slot is how the 3.4-era `asyncio` coroutines (generators with
+# `yield from`) got their results back.
+
+# %% slideshow={"slide_type": "fragment"}
+# Same coroutine, smashed five more times: it carries on where it was paused
+print([next(coroutine) for _ in range(5)])
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # and now, for something completely different!
+#
+# (but not really)
