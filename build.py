@@ -18,8 +18,6 @@ import argparse
 import ast
 import base64
 import dataclasses
-import html
-import json
 import mimetypes
 import re
 import signal
@@ -27,9 +25,9 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jupytext
 import nbformat
@@ -67,7 +65,7 @@ class BuildError(Exception):
 
 @dataclasses.dataclass
 class Source:
-    """One slide file: its path, its notebook, and the line of the `.py` file where each cell starts."""
+    """One slide file: its path, its notebook, and the `.py` line where each cell starts."""
 
     path: Path
     notebook: NotebookNode
@@ -91,7 +89,7 @@ def display_path(path: Path) -> str:
 
 
 def cell_start_lines(text: str, count: int) -> list[int]:
-    """The 1-based line of each cell's `# %%` marker (or first line for a marker-less first cell)."""
+    """The 1-based line of each cell's `# %%` marker (or of a marker-less first cell)."""
     lines = text.splitlines()
     markers = [number for number, line in enumerate(lines, 1) if CELL_MARKER.match(line)]
     if len(markers) == count:
@@ -134,17 +132,19 @@ def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
     slide_type = metadata.get("slideshow", {}).get("slide_type", "")
     if slide_type not in SLIDE_TYPES:
         known = ", ".join(sorted(t for t in SLIDE_TYPES if t))
-        raise BuildError(f"{source.where(index)}: unknown slide_type {slide_type!r} (use one of {known})")
+        raise BuildError(
+            f"{source.where(index)}: unknown slide_type {slide_type!r} (use one of {known})"
+        )
     tags = metadata.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise BuildError(f"{source.where(index)}: tags must be a list of strings, got {tags!r}")
     for tag in tags:
-        if tag.startswith(EXAMPLE_TAG):
-            if cell.cell_type != "code" or not MODULE_NAME.fullmatch(tag[len(EXAMPLE_TAG) :]):
-                raise BuildError(
-                    f"{source.where(index)}: bad tag {tag!r}: example tags go on code cells "
-                    "and name a module, e.g. example:echo_server"
-                )
+        name = tag.removeprefix(EXAMPLE_TAG)
+        if name != tag and (cell.cell_type != "code" or not MODULE_NAME.fullmatch(name)):
+            raise BuildError(
+                f"{source.where(index)}: bad tag {tag!r}: example tags go on code cells "
+                "and name a module, e.g. example:echo_server"
+            )
     if "raises" in metadata and "raises-exception" not in tags:
         raise BuildError(f"{source.where(index)}: `raises` needs the raises-exception tag too")
 
@@ -240,7 +240,8 @@ def shut_down(client: NotebookClient) -> None:
     """Make sure the kernel is gone, even after Ctrl-C interrupted nbclient's own clean-up."""
     kernel = client.km
     if kernel is not None and kernel.has_kernel:
-        run_sync(kernel.shutdown_kernel)(now=True)
+        shutdown = cast(Callable[..., Awaitable[None]], kernel.shutdown_kernel)  # async here
+        run_sync(shutdown)(now=True)
 
 
 def error_output(cell: NotebookNode) -> tuple[str, str, int] | None:
@@ -266,7 +267,7 @@ def check_expected_errors(source: Source) -> None:
         expected = cell.metadata.get("raises")
         if expected and found[0] != expected:
             raise BuildError(
-                f"{source.where(index, found[2])}: expected {expected} but got {found[0]}: {found[1]}"
+                f"{source.where(index, found[2])}: expected {expected}, got {found[0]}: {found[1]}"
             )
 
 
@@ -288,14 +289,16 @@ def inline_images(source: Source) -> None:
         if cell.cell_type != "markdown":
             continue
 
-        def embed(target: str, match_start: int, cell_index: int = index, text: str = cell.source) -> str:
+        def embed(
+            target: str, match_start: int, cell_index: int = index, text: str = cell.source
+        ) -> str:
             if re.match(r"^(data:|attachment:|#)", target):
                 return target
             if re.match(r"^([a-z]+:)?//", target, re.IGNORECASE):
                 line = text.count("\n", 0, match_start) + 1
                 raise BuildError(
-                    f"{source.where(cell_index, line)}: image {target!r} would be loaded from outside; "
-                    "keep images in the repository"
+                    f"{source.where(cell_index, line)}: image {target!r} would be loaded "
+                    "from outside; keep images in the repository"
                 )
             path = folder / target
             if not path.is_file():
@@ -349,7 +352,7 @@ def reveal_assets() -> dict[str, Any]:
 
 def merge(notebooks: Sequence[NotebookNode], title: str) -> NotebookNode:
     """One notebook holding every source's cells in order."""
-    merged = nbformat.v4.new_notebook()
+    merged: NotebookNode = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     merged.metadata = dict(notebooks[0].metadata) if notebooks else {}
     merged.metadata["title"] = title
     merged.metadata.setdefault("language_info", {"name": "python"})
@@ -365,7 +368,7 @@ def render(notebook: NotebookNode) -> str:
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
     config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
-    exporter = SlidesExporter(
+    exporter = SlidesExporter(  # type: ignore[no-untyped-call]
         config=config,
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -403,7 +406,9 @@ def check_writable(out: Path) -> None:
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as error:
-        raise BuildError(f"{display_path(out)}: cannot write the output folder ({error.strerror})") from None
+        raise BuildError(
+            f"{display_path(out)}: cannot write the output folder ({error.strerror})"
+        ) from None
 
 
 def build(patterns: Sequence[str], out: Path, timeout: int) -> Path:
@@ -419,7 +424,8 @@ def build(patterns: Sequence[str], out: Path, timeout: int) -> Path:
     deck = render(merge([s.notebook for s in sources], deck_title(sources)))
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
-        write_atomically(notebook_path, nbformat.writes(source.notebook))
+        text = nbformat.writes(source.notebook)  # type: ignore[no-untyped-call]
+        write_atomically(notebook_path, text)
     index = out / "index.html"
     write_atomically(index, deck)
     return index
@@ -485,8 +491,8 @@ def check_notebook_only(fragments: Sequence[Fragment], trees: Sequence[ast.Modul
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id in NOTEBOOK_ONLY and node.id not in defined:
                 raise BuildError(
-                    f"{fragment.source.where(fragment.index, node.lineno)}: `{node.id}` exists only "
-                    "in a notebook; keep display code in an untagged cell"
+                    f"{fragment.source.where(fragment.index, node.lineno)}: `{node.id}` "
+                    "exists only in a notebook; keep display code in an untagged cell"
                 )
 
 
@@ -551,14 +557,34 @@ def ruff_format(text: str, name: str) -> str:
     ruff = [sys.executable, "-m", "ruff"]
     filename = str(ROOT / "examples" / f"{name}.py")
     fixed = subprocess.run(
-        [*ruff, "check", "--quiet", "--fix-only", "--select", "I", "--stdin-filename", filename, "-"],
-        input=text, capture_output=True, text=True, cwd=ROOT, check=False,
+        [
+            *ruff,
+            "check",
+            "--quiet",
+            "--fix-only",
+            "--select",
+            "I",
+            "--stdin-filename",
+            filename,
+            "-",
+        ],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     if fixed.returncode != 0:
-        raise BuildError(f"ruff could not sort the imports of examples/{name}.py: {fixed.stderr.strip()}")
+        raise BuildError(
+            f"ruff could not sort the imports of examples/{name}.py: {fixed.stderr.strip()}"
+        )
     formatted = subprocess.run(
         [*ruff, "format", "--quiet", "--stdin-filename", filename, "-"],
-        input=fixed.stdout, capture_output=True, text=True, cwd=ROOT, check=False,
+        input=fixed.stdout,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     if formatted.returncode != 0:
         raise BuildError(f"ruff could not format examples/{name}.py: {formatted.stderr.strip()}")
@@ -567,9 +593,8 @@ def ruff_format(text: str, name: str) -> str:
 
 def generate_examples(sources: Sequence[Source]) -> dict[str, str]:
     """File name -> content for every module the sources tag, plus the package's __init__."""
-    files = {
-        "__init__.py": '"""Runnable example modules generated from the slides by `python build.py extract`."""\n'
-    }
+    package_doc = "Runnable example modules generated from the slides by `python build.py extract`."
+    files = {"__init__.py": f'"""{package_doc}"""\n'}
     for name, fragments in sorted(collect_examples(sources).items()):
         files[f"{name}.py"] = ruff_format(module_text(name, fragments), name)
     return files
@@ -579,7 +604,9 @@ def extract(patterns: Sequence[str], examples: Path, check: bool) -> int:
     """Write (or, with check, compare) examples/; returns the exit status."""
     sources = [read_source(path) for path in resolve_sources(patterns)]
     wanted = generate_examples(sources)
-    present = {path.name: path for path in sorted(examples.glob("*.py"))} if examples.is_dir() else {}
+    present = (
+        {path.name: path for path in sorted(examples.glob("*.py"))} if examples.is_dir() else {}
+    )
     problems: list[str] = []
     for name, text in wanted.items():
         path = examples / name
@@ -590,7 +617,7 @@ def extract(patterns: Sequence[str], examples: Path, check: bool) -> int:
     for name, path in present.items():
         if name not in wanted:
             generated = GENERATED in path.read_text(encoding="utf-8", errors="replace")
-            reason = "stale: no slide tags it any more" if generated else "has no source: written by hand?"
+            reason = "stale: no slide tags it" if generated else "has no source: written by hand?"
             problems.append(f"{display_path(path)}: {reason}")
     if check:
         for problem in problems:
@@ -629,18 +656,38 @@ def parser() -> argparse.ArgumentParser:
         "in order, into OUT/index.html (one self-contained file) and OUT/notebooks/*.ipynb. "
         "A failed build leaves the previous deck untouched.",
     )
-    build_cmd.add_argument("sources", nargs="*", metavar="SOURCE", help=f"percent-format .py files (default: {DEFAULT_SOURCES})")
-    build_cmd.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: build/)")
-    build_cmd.add_argument("--timeout", type=int, default=60, help="per-cell timeout in seconds (default: 60)")
+    build_cmd.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help=f"percent-format .py files (default: {DEFAULT_SOURCES})",
+    )
+    build_cmd.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: build/)"
+    )
+    build_cmd.add_argument(
+        "--timeout", type=int, default=60, help="per-cell timeout in seconds (default: 60)"
+    )
 
     extract_cmd = commands.add_parser(
         "extract",
         help="write the tagged code cells into examples/ modules",
-        description="Join the code cells tagged example:NAME into examples/NAME.py, in source order, "
-        "formatted with ruff. With --check, write nothing and exit 1 if examples/ differs.",
+        description="Join the code cells tagged example:NAME into examples/NAME.py, "
+        "in source order, formatted with ruff. "
+        "With --check, write nothing and exit 1 if examples/ differs.",
     )
-    extract_cmd.add_argument("sources", nargs="*", metavar="SOURCE", help=f"percent-format .py files (default: {DEFAULT_SOURCES})")
-    extract_cmd.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="the examples package (default: examples/)")
+    extract_cmd.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help=f"percent-format .py files (default: {DEFAULT_SOURCES})",
+    )
+    extract_cmd.add_argument(
+        "--examples",
+        type=Path,
+        default=DEFAULT_EXAMPLES,
+        help="the examples package (default: examples/)",
+    )
     extract_cmd.add_argument("--check", action="store_true", help="report drift instead of writing")
     return main
 
