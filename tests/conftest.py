@@ -1,0 +1,51 @@
+"""Shared fixtures: the local http.cat stand-in (examples.cat_server) on a free port."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from http import HTTPStatus
+
+import pytest
+from aiohttp import web
+
+from examples.cat_server import start_server, status_cat_png, t_rex_png
+
+TEST_LATENCY = 0.2  # seconds: well above the time to serve a drawn picture, short enough for CI
+# the codes the demos ask for; drawing one takes ~0.1 s, so draw them before any timing starts
+USUAL_CODES = (200, 201, 204, 301, 302, 400, 403, 404, 418, 429, 500, 502, 503)
+
+StartCatServer = Callable[..., Awaitable[str]]  # start_cat_server(latency=...) -> base URL
+
+
+@pytest.fixture(scope="session")
+def drawn_pictures() -> None:
+    """Draw (and cache) the usual cats and the t-rex once per session."""
+    for code in USUAL_CODES:
+        status_cat_png(HTTPStatus(code))
+    t_rex_png()
+
+
+@pytest.fixture
+async def start_cat_server(drawn_pictures: None) -> AsyncIterator[StartCatServer]:
+    """A factory: `url = await start_cat_server(latency=0.1)` starts a server on a free port.
+
+    Every server started through it is stopped when the test ends.
+    """
+    runners: list[web.AppRunner] = []
+
+    async def start(latency: float = TEST_LATENCY) -> str:
+        runner, url = await start_server(port=0, latency=latency)
+        runners.append(runner)
+        return url
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def cat_server_url(request: pytest.FixtureRequest, start_cat_server: StartCatServer) -> str:
+    """Base URL of a cat server with TEST_LATENCY, or another latency given by indirect parametrize:
+
+    @pytest.mark.parametrize("cat_server_url", [0.5], indirect=True)
+    """
+    latency: float = getattr(request, "param", TEST_LATENCY)
+    return await start_cat_server(latency=latency)
