@@ -1,0 +1,314 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Example time
+#
+# - Webapp using sanic
+# - TCP echo server
+# - Bridging a callback-based library for Kafka with `asyncio` (after this)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Everything in this section runs for real during the build, against servers we start
+# ourselves on 127.0.0.1: no internet needed, and every output you see was produced by the code
+# above it.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## A web app with Sanic
+#
+# An async web framework: every handler is a coroutine, and the server is `asyncio` underneath.
+
+# %% tags=["example:teapot"]
+import contextlib
+import os
+import socket
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+
+from sanic import Request, Sanic
+from sanic.config import Config
+from sanic.response import HTTPResponse, text
+
+TeapotApp = Sanic[Config, SimpleNamespace]  # Sanic is generic in its config and context types
+
+HOST = os.environ.get("TEAPOT_HOST", "127.0.0.1")  # loopback: only this machine can connect
+PORT = int(os.environ.get("TEAPOT_PORT", "8000"))  # 0 lets the OS pick a free port
+
+
+def create_app(name: str = "teapot") -> TeapotApp:
+    """Build the app; Sanic insists every app in a process has its own name."""
+    app: TeapotApp = Sanic(name)
+
+    @app.get("/")
+    async def teapot(request: Request[TeapotApp, SimpleNamespace]) -> HTTPResponse:
+        return text("I'm a teapot", status=418)
+
+    return app
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The seed wrote `app = Sanic(__name__)` at module level and listened on `0.0.0.0`, which is
+# every network interface: anyone on the conference Wi-Fi could have made tea. Ours listens on
+# loopback unless `TEAPOT_HOST` says otherwise. The factory exists because Sanic keeps a
+# registry of apps by name: a second `Sanic("teapot")` in the same process is an error, which
+# bites in tests and when you re-run a notebook cell.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Running it inside a running event loop
+#
+# Our notebook already runs an event loop, so `app.run()` is out. Sanic's low-level API hands
+# us the server instead, and we drive its life cycle ourselves.
+
+# %% tags=["example:teapot"]
+@contextlib.asynccontextmanager
+async def serving(app: TeapotApp, host: str = HOST, port: int = PORT) -> AsyncIterator[str]:
+    """Serve `app` on the running loop (a notebook, a test) and yield its base URL."""
+    with socket.create_server((host, port)) as sock:  # port 0: the OS picks a free port
+        server = await app.create_server(sock=sock, asyncio_server_kwargs={"start_serving": False})
+        assert server is not None  # None only with the deprecated return_asyncio_server=False
+        await server.startup()  # finalise the routes
+        await server.before_start()  # run the app's listeners, as app.run() would
+        await server.after_start()
+        await server.start_serving()  # only now accept connections
+        try:
+            yield "http://{}:{}".format(*sock.getsockname()[:2])
+        finally:
+            await server.before_stop()
+            closing = server.close()  # stop accepting, release the port
+            for connection in list(server.connections):  # keep-alive clients too
+                if not connection.close_if_idle():
+                    connection.abort()  # mid-request: we are not waiting for it
+            await closing
+            await server.after_stop()
+
+
+# %% slideshow={"slide_type": "fragment"}
+import aiohttp
+
+app = create_app()
+app.config.MOTD = False  # keep the slide quiet: no start-up banner
+
+async with serving(app, port=0) as url:
+    print(f"parent: teapot serving on {url}")
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        print(f"  client: {response.status} {response.reason}")
+        print(f"  client: {response.headers['Content-Type']}: {await response.text()!r}")
+print("parent: teapot stopped")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Running it the usual way
+#
+# Outside a notebook, `app.run()` takes over the process and its event loop:
+# `python -m examples.teapot`, or `TEAPOT_PORT=8080 python -m examples.teapot`.
+
+# %% tags=["example:teapot"]
+def main(host: str = HOST, port: int = PORT) -> None:
+    """Serve until Ctrl+C; Sanic owns the process and its event loop."""
+    # bind it ourselves, as above: Sanic would read port 0 as "use its default, 8000"
+    with socket.create_server((host, port)) as sock:
+        create_app().run(sock=sock, single_process=True)
+
+
+# %% tags=["example:teapot", "skip-execution"]
+if __name__ == "__main__":
+    main()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## A TCP echo server
+#
+# `asyncio` streams: one coroutine per client, reading and writing like blocking code.
+
+# %% tags=["example:echo_server"]
+import asyncio
+import contextlib
+import os
+
+HOST = os.environ.get("ECHO_HOST", "127.0.0.1")  # loopback: only this machine can connect
+PORT = int(os.environ.get("ECHO_PORT", "8888"))  # 0 lets the OS pick a free port
+IDLE_TIMEOUT = 10.0  # seconds a client may stall before we hang up
+CHUNK_SIZE = 64 * 1024  # echo whatever has arrived, up to this many bytes at a time
+
+
+async def handle_echo(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, idle_timeout: float = IDLE_TIMEOUT
+) -> None:
+    """Echo one client's bytes back until it sends EOF, stalls or vanishes."""
+    client = "{}:{}".format(*writer.get_extra_info("peername")[:2])
+    print(f"  server: {client} connected")
+    echoed = 0
+    try:
+        while True:
+            # a client that stops sending, or stops reading its echoes, gets idle_timeout
+            async with asyncio.timeout(idle_timeout):
+                chunk = await reader.read(CHUNK_SIZE)
+                if not chunk:  # EOF: the client has nothing more to say
+                    break
+                writer.write(chunk)
+                await writer.drain()  # wait while the client is slow to read
+            echoed += len(chunk)
+        print(f"  server: {client} said goodbye after {echoed} bytes")
+    except TimeoutError:
+        print(f"  server: {client} stalled for {idle_timeout} s, hanging up")
+        writer.transport.abort()  # don't wait to flush echoes it will never read
+    except ConnectionError:  # reset, broken pipe: the client vanished mid-conversation
+        print(f"  server: {client} vanished")
+    except asyncio.CancelledError:  # the server is shutting down
+        print(f"  server: shutting down, hanging up on {client}")
+        writer.transport.abort()
+        raise  # never swallow a cancellation
+    finally:
+        writer.close()  # flushes what is left, then closes (a no-op after abort)
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The seed's handler did one `read(100)`: a message longer than 100 bytes was cut short, and the
+# connection closed after one exchange. It never awaited `wait_closed()`, and a client that
+# disconnected or went quiet either raised in a task nobody awaited ("Task exception was never
+# retrieved") or held the connection open forever. This one loops until EOF, gives every client
+# an idle timeout, and tidies up in `finally` whatever happened.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Serving forever (until cancelled)
+
+# %% tags=["example:echo_server"]
+async def main(
+    host: str = HOST,
+    port: int = PORT,
+    idle_timeout: float = IDLE_TIMEOUT,
+    started: asyncio.Future[int] | None = None,
+) -> None:
+    """Serve echo clients until cancelled; `started` gets the port once we are listening."""
+    # the TaskGroup keeps a reference to every client's task, and cancels them on the way out
+    async with asyncio.TaskGroup() as handlers:
+
+        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            handlers.create_task(handle_echo(reader, writer, idle_timeout))
+
+        server = await asyncio.start_server(on_connect, host, port)
+        async with server:  # on the way out: stop listening, release the port
+            bound_port: int = server.sockets[0].getsockname()[1]
+            print(f"server: listening on {host}:{bound_port}")
+            if started is not None:
+                started.set_result(bound_port)
+            await server.serve_forever()  # -- only a cancellation gets us out of here --
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `started` is the asyncio version of Trio's `task_status.started()`: a future, as on the
+# executor slide, that the caller awaits to learn the port. On Python 3.12+ `serve_forever`
+# also waits for open connections to close when cancelled; our handlers' idle timeout bounds
+# that wait.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## ...and a client
+
+# %% tags=["example:echo_client"]
+import asyncio
+import os
+import sys
+
+HOST = os.environ.get("ECHO_HOST", "127.0.0.1")  # must match the echo server
+PORT = int(os.environ.get("ECHO_PORT", "8888"))  # must match the echo server
+
+
+async def echo_client(
+    name: str, messages: list[str], host: str = HOST, port: int = PORT
+) -> list[str]:
+    """Send each message as a line, print the echo and return all the echoes."""
+    reader, writer = await asyncio.open_connection(host, port)
+    echoes: list[str] = []
+    try:
+        for message in messages:
+            print(f"  {name}: sending {message!r}")
+            writer.write(f"{message}\n".encode())
+            await writer.drain()
+            # IncompleteReadError here means the server hung up mid-echo
+            echo = (await reader.readuntil(b"\n")).decode().removesuffix("\n")
+            print(f"  {name}: got {echo!r} back")
+            echoes.append(echo)
+        writer.write_eof()  # "I'm done sending"...
+        await reader.read()  # ...then wait for the server to hang up
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return echoes
+
+
+# %% tags=["example:echo_client", "skip-execution"]
+if __name__ == "__main__":
+    # python -m examples.echo_client some words to echo
+    asyncio.run(echo_client("client", sys.argv[1:] or ["hello", "world"]))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Let's run it
+#
+# One server, three clients, all at once, on one thread.
+
+# %% slideshow={"slide_type": "fragment"}
+print("parent: starting the server")
+started = asyncio.get_running_loop().create_future()
+server_task = asyncio.create_task(main(port=0, started=started))  # keep a reference!
+port = await started
+
+print("parent: starting three clients")
+async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
+    alice = clients.create_task(echo_client("alice", ["hi", "how are you?"], port=port))
+    bob = clients.create_task(echo_client("bob", ["hello there"], port=port))
+    carol = clients.create_task(echo_client("carol", ["a", "b", "c"], port=port))
+    print("parent: waiting for the clients to finish...")
+    # -- we exit the TaskGroup block here --
+print(f"parent: alice got {alice.result()}")
+
+print("parent: cancelling the server")
+server_task.cancel()
+with contextlib.suppress(asyncio.CancelledError):
+    await server_task
+print("parent: all done!")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Clients misbehave
+#
+# A client that goes quiet and one that vanishes mid-message don't bother the others.
+
+# %% slideshow={"slide_type": "fragment"}
+started = asyncio.get_running_loop().create_future()
+server_task = asyncio.create_task(main(port=0, idle_timeout=0.5, started=started))
+port = await started
+
+
+async def quiet_client() -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    print("  quiet: connected, saying nothing")
+    await reader.read()  # EOF when the server gives up on us
+    print("  quiet: the server hung up on me")
+    writer.close()
+    await writer.wait_closed()
+
+
+async def vanishing_client() -> None:
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    print("  vanishing: sending half a message, then pulling the plug")
+    writer.write(b"half a mess")
+    await writer.drain()
+    writer.transport.abort()  # no goodbye, no EOF
+
+
+async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
+    clients.create_task(quiet_client())
+    clients.create_task(vanishing_client())
+    clients.create_task(echo_client("polite", ["still", "here"], port=port))
+
+server_task.cancel()
+with contextlib.suppress(asyncio.CancelledError):
+    await server_task
+print("parent: server stopped cleanly")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Point out the order: the polite client finishes long before the quiet one is dropped, and
+# nothing in the output says "Task exception was never retrieved". Next up: Kafka, where the
+# library calls *us* back from another thread.
