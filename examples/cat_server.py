@@ -6,12 +6,13 @@ Do not edit: edit the slide, then run the command again.
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import io
 import os
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from http import HTTPStatus
 
 from aiohttp import web
@@ -83,17 +84,43 @@ async def serving(
         await runner.cleanup()
 
 
-_slide_server: tuple[web.AppRunner, str] | None = None  # one server per kernel
+@contextlib.contextmanager
+def serving_in_thread(
+    host: str = "127.0.0.1", port: int = 0, latency: float = DEFAULT_LATENCY
+) -> Iterator[str]:
+    """Serve from a new event loop in a daemon thread while the `with` block runs; yield the URL.
+
+    For callers whose own loop may block, or that have none (synchronous code and tests).
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="cat-server", daemon=True)
+    thread.start()
+    try:
+        started: concurrent.futures.Future[tuple[web.AppRunner, str]]
+        started = asyncio.run_coroutine_threadsafe(start_server(host, port, latency), loop)
+        runner, url = started.result()
+        try:
+            yield url
+        finally:
+            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result()
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+_slide_servers = contextlib.ExitStack()  # never closed: the server lives as long as the kernel
+_slide_url: str | None = None
 
 
 async def start_for_slides() -> str:
     """Base URL for the cat demos: $HTTP_CAT_URL if set, else a local server (started once)."""
-    global _slide_server
+    global _slide_url
     if real_url := os.environ.get("HTTP_CAT_URL"):  # e.g. https://http.cat, for a live venue
         return real_url.rstrip("/")
-    if _slide_server is None:
-        _slide_server = await start_server()
-    return _slide_server[1]
+    if _slide_url is None:
+        _slide_url = await asyncio.to_thread(_slide_servers.enter_context, serving_in_thread())
+    return _slide_url
 
 
 def t_rex_url(base_url: str) -> str:

@@ -1,12 +1,12 @@
 """Shared fixtures: the local http.cat stand-in (examples.cat_server) on a free port."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from http import HTTPStatus
 
 import pytest
 from aiohttp import web
 
-from examples.cat_server import start_server, status_cat_png, t_rex_png
+from examples.cat_server import serving_in_thread, start_server, status_cat_png, t_rex_png
 
 TEST_LATENCY = 0.2  # seconds: well above the time to serve a drawn picture, short enough for CI
 # the codes the demos ask for; drawing one takes ~0.1 s, so draw them before any timing starts
@@ -49,3 +49,14 @@ async def cat_server_url(request: pytest.FixtureRequest, start_cat_server: Start
     """
     latency: float = getattr(request, "param", TEST_LATENCY)
     return await start_cat_server(latency=latency)
+
+
+@pytest.fixture
+def threaded_cat_server_url(drawn_pictures: None) -> Iterator[str]:
+    """Base URL of a cat server (TEST_LATENCY) on its own thread and event loop.
+
+    For tests of blocking code (requests, time.sleep in the test's own loop), which would stall
+    a server running on the test's event loop.
+    """
+    with serving_in_thread(latency=TEST_LATENCY) as url:
+        yield url

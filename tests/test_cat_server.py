@@ -1,14 +1,17 @@
 """Tests for examples.cat_server, the offline stand-in for http.cat."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from http import HTTPStatus
 
 import aiohttp
 import pytest
+import requests
 
 from examples import cat_server
 
@@ -91,9 +94,9 @@ async def test_serving_stops_the_server_on_exit(drawn_pictures: None) -> None:
 async def test_start_for_slides_prefers_the_real_site(monkeypatch: pytest.MonkeyPatch) -> None:
     """With HTTP_CAT_URL set, start_for_slides returns it and starts nothing."""
     monkeypatch.setenv("HTTP_CAT_URL", "https://http.cat/")
-    monkeypatch.setattr(cat_server, "_slide_server", None)
+    monkeypatch.setattr(cat_server, "_slide_url", None)
     assert await cat_server.start_for_slides() == "https://http.cat"
-    assert cat_server._slide_server is None
+    assert cat_server._slide_url is None
 
 
 async def test_start_for_slides_starts_one_local_server(
@@ -101,16 +104,29 @@ async def test_start_for_slides_starts_one_local_server(
 ) -> None:
     """Without HTTP_CAT_URL, start_for_slides starts a local server once and reuses it."""
     monkeypatch.delenv("HTTP_CAT_URL", raising=False)
-    monkeypatch.setattr(cat_server, "_slide_server", None)
-    url = await cat_server.start_for_slides()
-    try:
+    monkeypatch.setattr(cat_server, "_slide_url", None)
+    with contextlib.ExitStack() as servers:
+        monkeypatch.setattr(cat_server, "_slide_servers", servers)
+        url = await cat_server.start_for_slides()
         assert url.startswith("http://127.0.0.1:")
         assert await cat_server.start_for_slides() == url
         status, _, _ = await get(f"{url}/200")
         assert status == 200
-    finally:
-        assert cat_server._slide_server is not None
-        await cat_server._slide_server[0].cleanup()
+
+
+def test_server_in_thread_answers_blocking_clients(threaded_cat_server_url: str) -> None:
+    """A server on its own thread answers a blocking `requests` call from a plain function."""
+    response = requests.get(f"{threaded_cat_server_url}/418", timeout=10)
+    assert (response.status_code, response.headers["Content-Type"]) == (200, "image/png")
+
+
+def test_server_in_thread_stops_on_exit(drawn_pictures: None) -> None:
+    """After the `with serving_in_thread()` block, the port is closed and the thread is gone."""
+    with cat_server.serving_in_thread(latency=0) as url:
+        assert requests.get(f"{url}/200", timeout=10).status_code == 200
+    assert not any(thread.name == "cat-server" for thread in threading.enumerate())
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/200", timeout=10)
 
 
 def test_t_rex_url_prefers_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
