@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -374,7 +373,10 @@ def render(notebook: NotebookNode) -> str:
         extra_template_basedirs=[str(TEMPLATES)],
     )
     resources = {"offline": reveal_assets(), "reveal": {"number": "c/t", "transition": "none"}}
-    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    try:
+        body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    except ValueError as error:  # e.g. "All cells are hidden, cannot create slideshow"
+        raise BuildError(f"cannot render the deck: {error}") from None
     return str(body)
 
 
@@ -469,6 +471,7 @@ def parse_fragment(fragment: Fragment) -> ast.Module:
             )
     try:
         tree = ast.parse(fragment.code)
+        compile(tree, fragment.source.name, "exec", dont_inherit=True)  # top-level await, ...
     except SyntaxError as error:
         hint = " (top-level await belongs in an untagged cell)" if "await" in str(error.msg) else ""
         raise BuildError(
@@ -496,6 +499,12 @@ def check_notebook_only(fragments: Sequence[Fragment], trees: Sequence[ast.Modul
                 )
 
 
+def origin(fragment: Fragment) -> str:
+    """The fragment's file as the header names it: the same from whatever folder extract runs."""
+    path = fragment.source.path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
 def module_text(name: str, fragments: Sequence[Fragment]) -> str:
     """The generated module, before formatting: header, hoisted imports, code, entry point."""
     trees = [parse_fragment(fragment) for fragment in fragments]
@@ -518,15 +527,11 @@ def module_text(name: str, fragments: Sequence[Fragment]) -> str:
         body = "\n".join(line for i, line in enumerate(lines) if i not in hoisted).strip("\n")
         if body:
             bodies.append(body)
-    origins = sorted({fragment.source.name for fragment in fragments})
-    header = textwrap.dedent(
-        f'''\
-        """The `{name}` example of the talk.
-
-        {GENERATED} from {", ".join(origins)}.
-        Do not edit: edit the slide, then run the command again.
-        """
-        '''
+    origins = "".join(f"\n    {origin}" for origin in dict.fromkeys(map(origin, fragments)))
+    header = (
+        f'"""The `{name}` example of the talk.\n\n'
+        f"{GENERATED} from:{origins}\n"
+        'Do not edit: edit the slide, then run the command again.\n"""'
     )
     parts = [header, *future, *imports, *bodies]
     defines_main = any(

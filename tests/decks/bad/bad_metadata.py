@@ -1,0 +1,5 @@
+# %% [markdown]
+# # Fine so far
+
+# %% slideshow={"slide_type": "slide"} tags=[oops
+print("unreachable")

@@ -1,0 +1,2 @@
+# %% tags=["raises-exception"]
+print("this was supposed to fail")

@@ -1,0 +1,4 @@
+# %% [markdown]
+# # Pictures
+#
+# ![nothing here](no_such_image.png)

@@ -1,0 +1,2 @@
+# %% [markdown] slideshow={"slide_type": "slidee"}
+# # Typo

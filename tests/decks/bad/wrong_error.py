@@ -1,0 +1,2 @@
+# %% tags=["raises-exception"] raises="TypeError"
+{}["missing"]
