@@ -221,6 +221,7 @@ async def echo_client(
 ) -> list[str]:
     """Send each message as a line, print the echo and return all the echoes."""
     reader, writer = await asyncio.open_connection(host, port)
+    print("  {}: connected from {}:{}".format(name, *writer.get_extra_info("sockname")[:2]))
     echoes: list[str] = []
     try:
         for message in messages:
@@ -276,6 +277,8 @@ print("parent: all done!")
 # A client that goes quiet and one that vanishes mid-message don't bother the others.
 
 # %% slideshow={"slide_type": "fragment"}
+import struct
+
 started = asyncio.get_running_loop().create_future()
 server_task = asyncio.create_task(main(port=0, idle_timeout=0.5, started=started))
 port = await started
@@ -283,7 +286,8 @@ port = await started
 
 async def quiet_client() -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    print("  quiet: connected, saying nothing")
+    host, client_port = writer.get_extra_info("sockname")
+    print(f"  quiet: connected from {host}:{client_port}, saying nothing")
     await reader.read()  # EOF when the server gives up on us
     print("  quiet: the server hung up on me")
     writer.close()
@@ -292,10 +296,15 @@ async def quiet_client() -> None:
 
 async def vanishing_client() -> None:
     _, writer = await asyncio.open_connection("127.0.0.1", port)
+    host, client_port = writer.get_extra_info("sockname")
+    print(f"  vanishing: connected from {host}:{client_port}")
     print("  vanishing: sending half a message, then pulling the plug")
     writer.write(b"half a mess")
     await writer.drain()
-    writer.transport.abort()  # no goodbye, no EOF
+    # close with a TCP reset instead of a polite EOF, as a crashed machine or a dead link would
+    linger_0s = struct.pack("ii", 1, 0)
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_0s)
+    writer.transport.abort()
 
 
 async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
