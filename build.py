@@ -3,6 +3,8 @@
 
     python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS]
     python build.py extract [--check]
+    python build.py serve [SOURCES...] [--port N] [--out DIR]
+    python build.py pdf [--out DIR]
 
 Run `python build.py --help` or `python build.py COMMAND --help` for details.
 """
@@ -18,13 +20,20 @@ import argparse
 import ast
 import base64
 import dataclasses
+import functools
+import hashlib
+import importlib.metadata
+import json
 import mimetypes
+import multiprocessing
 import re
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
@@ -181,10 +190,15 @@ class ProjectKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
 
 
-def execute(source: Source, timeout: int) -> NotebookNode:
-    """Run every code cell in a fresh kernel of this interpreter; raise BuildError on surprises."""
+def execute(source: Source, timeout: int) -> tuple[NotebookNode, list[str]]:
+    """Run every code cell in a fresh kernel of this interpreter; raise BuildError on surprises.
+
+    Returns the executed notebook and the local files (project modules) its kernel imported.
+    """
     notebook = source.notebook
     current: dict[str, int] = {}
+    probe = nbformat.v4.new_code_cell(IMPORTED_FILES_PROBE)  # type: ignore[no-untyped-call]
+    notebook.cells.append(probe)
 
     def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
         current["index"] = cell_index
@@ -209,8 +223,10 @@ def execute(source: Source, timeout: int) -> NotebookNode:
             raise execution_error(source, current.get("index"), error, timeout, stderr) from None
         finally:
             shut_down(client)
+            notebook.cells.remove(probe)
     check_expected_errors(source)
-    return notebook
+    imported = json.loads("".join(o.get("text", "") for o in probe.outputs) or "[]")
+    return notebook, [path for path in imported if is_local(Path(path), source)]
 
 
 def execution_error(
@@ -268,6 +284,159 @@ def check_expected_errors(source: Source) -> None:
             raise BuildError(
                 f"{source.where(index, found[2])}: expected {expected}, got {found[0]}: {found[1]}"
             )
+
+
+def is_local(path: Path, source: Source) -> bool:
+    """A file of this project or next to the source, not an installed package."""
+    if any(part in {"site-packages", "dist-packages", ".venv"} for part in path.parts):
+        return False
+    return path.is_relative_to(ROOT) or path.is_relative_to(source.path.resolve().parent)
+
+
+# Run last in every kernel: which module files did the cells import?
+IMPORTED_FILES_PROBE = """\
+import json as _json, sys as _sys
+print(_json.dumps(sorted({
+    str(getattr(_m, "__file__", None)) for _m in list(_sys.modules.values())
+    if getattr(_m, "__file__", None)
+})))"""
+
+
+# --------------------------------------------------------------------------- execution cache
+
+CACHE = Path(os.environ.get("BUILD_CACHE_DIR", ROOT / ".cache" / "execution"))
+CACHE_FORMAT = 1  # bump when execution changes in a way that invalidates old outputs
+ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
+
+
+def digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@functools.cache
+def environment_fingerprint() -> str:
+    """The interpreter and every installed package, version included."""
+    packages = sorted(
+        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+    )
+    return digest([CACHE_FORMAT, sys.executable, sys.version, packages])
+
+
+def code_cells(notebook: NotebookNode) -> list[NotebookNode]:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def cache_key(source: Source) -> str:
+    """What decides a source's outputs besides the files it imports: code, tags, interpreter."""
+    cells = [
+        [cell.source, sorted(cell.metadata.get("tags", [])), cell.metadata.get("raises")]
+        for cell in code_cells(source.notebook)
+    ]
+    folder = str(source.path.resolve().parent)  # cells run there
+    return digest([environment_fingerprint(), folder, cells])
+
+
+def environment_used(texts: Sequence[str]) -> dict[str, str | None]:
+    """The values of the environment variables these texts could read (named in capitals)."""
+    names = {name for text in texts for name in ENV_NAME.findall(text)}
+    return {name: os.environ.get(name) for name in sorted(names)}
+
+
+def reuse_cached(source: Source) -> bool:
+    """Fill source's code cells with cached outputs if nothing that affects them changed."""
+    path = CACHE / f"{cache_key(source)}.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        files = entry["files"]
+        if any(file_digest(Path(name)) != sha for name, sha in files.items()):
+            return False
+        if any(os.environ.get(name) != value for name, value in entry["environment"].items()):
+            return False
+        outputs = entry["outputs"]
+        cells = code_cells(source.notebook)
+        if len(outputs) != len(cells):
+            raise ValueError("cell count")
+        restored = [
+            (nbformat.from_dict(o["outputs"]), o["execution_count"])  # type: ignore[no-untyped-call]
+            for o in outputs
+        ]
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        print(f"ignoring a corrupt cache entry {display_path(path)} ({error})", file=sys.stderr)
+        return False
+    for cell, (cell_outputs, count) in zip(cells, restored, strict=True):
+        cell.outputs = cell_outputs
+        cell.execution_count = count
+    return True
+
+
+def store_cached(source: Source, imported: Sequence[str]) -> None:
+    """Remember source's outputs and what they depend on; failing to write is no loss."""
+    files = {name: file_digest(Path(name)) for name in imported}
+    texts = [cell.source for cell in code_cells(source.notebook)]
+    texts += [
+        Path(name).read_text(encoding="utf-8", errors="replace") for name in files if files[name]
+    ]
+    entry = {
+        "source": str(source.path),
+        "files": files,
+        "environment": environment_used(texts),
+        "outputs": [
+            {"outputs": cell.get("outputs", []), "execution_count": cell.get("execution_count")}
+            for cell in code_cells(source.notebook)
+        ],
+    }
+    try:
+        write_atomically(CACHE / f"{cache_key(source)}.json", json.dumps(entry))
+    except OSError as error:
+        print(f"cannot write the execution cache ({error})", file=sys.stderr)
+
+
+def execute_in_worker(source: Source, timeout: int) -> tuple[NotebookNode, list[str]]:
+    """execute() in a pool process; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return execute(source, timeout)
+
+
+def execute_all(sources: Sequence[Source], timeout: int, jobs: int, use_cache: bool) -> None:
+    """Execute what the cache cannot supply, jobs kernels at a time; errors in source order."""
+    pending = [s for s in sources if not (use_cache and reuse_cached(s))]
+    for source in sources:
+        state = "executing" if source in pending else "reusing cached outputs of"
+        print(f"{state} {source.name}", file=sys.stderr, flush=True)
+    results: dict[int, tuple[NotebookNode, list[str]] | BuildError] = {}
+    if jobs <= 1 or len(pending) <= 1:
+        for index, source in enumerate(pending):
+            results[index] = execute(source, timeout)
+    else:
+        context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(execute_in_worker, source, timeout) for source in pending]
+            try:
+                for index, future in enumerate(futures):
+                    try:
+                        results[index] = future.result()
+                    except BuildError as error:
+                        results[index] = error
+            except KeyboardInterrupt:
+                for future in futures:
+                    future.cancel()
+                raise
+    for index, source in enumerate(pending):
+        result = results[index]
+        if isinstance(result, BuildError):
+            raise result
+        source.notebook, imported = result
+        if use_cache:
+            store_cached(source, imported)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -413,16 +582,16 @@ def check_writable(out: Path) -> None:
         ) from None
 
 
-def build(patterns: Sequence[str], out: Path, timeout: int) -> Path:
+def build(
+    patterns: Sequence[str], out: Path, timeout: int, jobs: int = 1, use_cache: bool = True
+) -> Path:
     """Execute and render the sources into out/index.html; nothing is written unless all succeed."""
     paths = resolve_sources(patterns)
     check_writable(out)
     sources = [read_source(path) for path in paths]
     for source in sources:
         inline_images(source)
-    for source in sources:
-        print(f"executing {source.name}", file=sys.stderr, flush=True)
-        execute(source, timeout)
+    execute_all(sources, timeout, jobs, use_cache)
     deck = render(merge([s.notebook for s in sources], deck_title(sources)))
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
@@ -643,6 +812,267 @@ def extract(patterns: Sequence[str], examples: Path, check: bool) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- serving and printing
+
+# Debian's chromium as the browser tests drive it: no sandbox (containers), no GPU, no phoning home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VERSION_PATH = "/__deck_version__"
+# Injected into the HTML that `serve` sends, never into the built file: poll the deck's version,
+# reload when a rebuild finished, show a failed build's message on top of the last good deck.
+RELOAD_SCRIPT = """<script>/* added by `build.py serve` */
+(() => {
+  let seen = null;
+  const banner = document.createElement("pre");
+  banner.style.cssText = "position:fixed;left:0;right:0;bottom:0;margin:0;padding:0.5em 1em;"
+    + "z-index:1000;background:#b00020;color:#fff;font:16px monospace;white-space:pre-wrap;";
+  async function poll() {
+    try {
+      const state = await (await fetch("__VERSION_PATH__", {cache: "no-store"})).json();
+      if (seen !== null && state.version !== seen) { location.reload(); return; }
+      seen = state.version;
+      banner.textContent = state.error || "";
+      if (state.error && !banner.isConnected) document.body.append(banner);
+      if (!state.error) banner.remove();
+    } catch (error) { /* the server is restarting or gone: keep asking */ }
+    setTimeout(poll, 500);
+  }
+  poll();
+})();
+</script>""".replace("__VERSION_PATH__", VERSION_PATH)
+PLACEHOLDER = "<!DOCTYPE html><title>Building</title><body><p>Building the deck&hellip;</p></body>"
+
+
+def watched_files(patterns: Sequence[str]) -> dict[Path, float]:
+    """Modification times of every file a rebuild depends on: the sources' folders, templates."""
+    try:
+        folders = {path.resolve().parent for path in resolve_sources(patterns)}
+    except BuildError:  # every slide was deleted: watch the default folder for new ones
+        folders = {(ROOT / DEFAULT_SOURCES).parent}
+    times: dict[Path, float] = {}
+    for folder in sorted(folders | {TEMPLATES}):
+        for path in folder.rglob("*"):
+            parts = path.relative_to(folder).parts
+            if any(p.startswith(".") or p == "__pycache__" for p in parts):
+                continue
+            try:
+                if path.is_file():  # not the kernels' IPC sockets, not folders
+                    times[path] = path.stat().st_mtime
+            except OSError:  # deleted while we looked
+                continue
+    return times
+
+
+class Rebuilder:
+    """Runs `build.py build` in a subprocess whenever a watched file changes."""
+
+    def __init__(self, patterns: Sequence[str], out: Path, timeout: int) -> None:
+        self.command = [sys.executable, str(ROOT / "build.py"), "build", *patterns]
+        self.command += ["--out", str(out), "--timeout", str(timeout)]
+        self.patterns = list(patterns)
+        self.lock = threading.Lock()
+        self.builds = 0
+        self.error: str | None = None
+        self.process: subprocess.Popen[str] | None = None
+        self.stopping = False
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            return {"version": f"{os.getpid()}.{self.builds}", "error": self.error}
+
+    def rebuild(self) -> None:
+        """Build once; a success bumps the version, a failure keeps the last good deck."""
+        with self.lock:
+            if self.stopping:
+                return
+            self.process = subprocess.Popen(
+                self.command, stderr=subprocess.PIPE, text=True, cwd=Path.cwd()
+            )
+        process = self.process
+        errors: list[str] = []
+        assert process.stderr is not None
+        for line in process.stderr:
+            sys.stderr.write(line)
+            if line.startswith("build.py: error:"):
+                errors.append(line.strip())
+        code = process.wait()
+        with self.lock:
+            self.process = None
+            if code == 0:
+                self.builds += 1
+                self.error = None
+            elif not self.stopping:
+                self.error = errors[-1] if errors else f"build.py build exited with {code}"
+        print(f"serve: {'rebuilt the deck' if code == 0 else 'the build failed'}", flush=True)
+
+    def watch(self, stop: threading.Event, interval: float) -> None:
+        """Build now, then again whenever a watched file changes, until stop is set."""
+        seen = watched_files(self.patterns)  # taken before building: edits during it count
+        self.rebuild()
+        while not stop.wait(interval):
+            now = watched_files(self.patterns)
+            if now != seen:
+                changed = sorted({*now.items()} ^ {*seen.items()})
+                print(f"serve: {display_path(changed[0][0])} changed", flush=True)
+                seen = now
+                self.rebuild()
+
+    def stop(self) -> None:
+        """Stop a running build the way Ctrl-C would, so that its kernels shut down."""
+        with self.lock:
+            self.stopping = True
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def serve(patterns: Sequence[str], out: Path, port: int, timeout: int) -> int:
+    """Serve out/ on 127.0.0.1, rebuild on changes and make open browsers reload."""
+    import http.server
+
+    rebuilder = Rebuilder(patterns, out, timeout)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(out), **kwargs)
+
+        def end_headers(self) -> None:
+            self.send_header("Cache-Control", "no-store")
+            super().end_headers()
+
+        def send_body(self, body: bytes, content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            path = self.path.split("?")[0].split("#")[0]
+            if path == VERSION_PATH:
+                self.send_body(json.dumps(rebuilder.state()).encode(), "application/json")
+                return
+            local = Path(self.translate_path(path))
+            if local.is_dir():
+                local = local / "index.html"
+            if local.suffix == ".html" and local.is_relative_to(out.resolve()):
+                html = local.read_text(encoding="utf-8") if local.is_file() else None
+                if html is None and local != out.resolve() / "index.html":
+                    super().do_GET()  # a 404 as usual
+                    return
+                html = html or PLACEHOLDER
+                at = html.rfind("</body>")
+                at = len(html) if at < 0 else at
+                body = html[:at] + RELOAD_SCRIPT + html[at:]
+                self.send_body(body.encode("utf-8"), "text/html; charset=utf-8")
+                return
+            super().do_GET()
+
+        def do_HEAD(self) -> None:
+            self.do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            if not self.path.startswith(VERSION_PATH):  # the browsers poll it twice a second
+                super().log_message(format, *args)
+
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    stop = threading.Event()
+    watcher = threading.Thread(target=rebuilder.watch, args=(stop, 0.5), daemon=True)
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        host, bound = server.server_address[:2]
+        print(f"serving {display_path(out)} at http://{host!s}:{bound}/ (Ctrl-C stops)", flush=True)
+        watcher.start()
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("serve: stopping", flush=True)
+    finally:
+        stop.set()
+        rebuilder.stop()
+        server.server_close()
+        watcher.join(timeout=35)
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def find_chromium() -> str:
+    """Debian's chromium (or $CHROMIUM): Playwright's own browser download is not used."""
+    import shutil
+
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser"):
+        found = shutil.which(candidate) if candidate else None
+        if found:
+            return found
+    raise BuildError("Chromium not found: `apt-get install chromium`, or set CHROMIUM=/path")
+
+
+def print_pdf(out: Path) -> Path:
+    """Print out/index.html through reveal.js's print view into out/talk.pdf, a page per slide."""
+    index = out / "index.html"
+    if not index.is_file():
+        raise BuildError(f"{display_path(index)}: no deck to print; run `python build.py build`")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import Route, sync_playwright
+    except ImportError:
+        raise BuildError("playwright is not installed: pip install -e '.[dev]'") from None
+    stale = [p for p in resolve_sources([]) if p.stat().st_mtime > index.stat().st_mtime]
+    if out.resolve() == DEFAULT_OUT and stale:
+        warning = f"build.py: warning: {display_path(stale[0])} is newer than the deck"
+        print(warning, file=sys.stderr)
+    chromium = find_chromium()
+    pdf = out / "talk.pdf"
+    partial = out / ".talk.pdf.partial"
+    outside: list[str] = []
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith(("file:", "data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                page.route("**/*", offline)
+                page.goto(index.resolve().as_uri() + "?print-pdf")
+                ready = "() => window.Reveal?.isReady() && document.querySelector('.pdf-page')"
+                page.wait_for_function(ready, timeout=60_000)
+                page.evaluate("() => document.fonts.ready")
+                page.pdf(path=str(partial), prefer_css_page_size=True, print_background=True)
+            finally:
+                browser.close()
+    except PlaywrightError as error:
+        partial.unlink(missing_ok=True)
+        raise BuildError(f"printing {display_path(index)} failed: {error.message}") from None
+    if outside:
+        partial.unlink(missing_ok=True)
+        raise BuildError(f"the deck tried to load {outside[0]} while printing")
+    os.replace(partial, pdf)
+    return pdf
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -673,6 +1103,19 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "--timeout", type=int, default=60, help="per-cell timeout in seconds (default: 60)"
     )
+    build_cmd.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="sources executed in parallel kernels (default: the number of cores)",
+    )
+    build_cmd.add_argument(
+        "--no-cache",
+        dest="use_cache",
+        action="store_false",
+        help="execute every source even if its cached outputs are still valid "
+        f"(the cache lives in {display_path(CACHE)}/, or $BUILD_CACHE_DIR)",
+    )
 
     extract_cmd = commands.add_parser(
         "extract",
@@ -694,6 +1137,40 @@ def parser() -> argparse.ArgumentParser:
         help="the examples package (default: examples/)",
     )
     extract_cmd.add_argument("--check", action="store_true", help="report drift instead of writing")
+
+    serve_cmd = commands.add_parser(
+        "serve",
+        help="serve the deck on 127.0.0.1, rebuild it on changes and reload the browser",
+        description="Build the sources into OUT/, serve OUT/ on 127.0.0.1, rebuild whenever a file "
+        "in the sources' folders or the templates changes, and make open browsers reload. "
+        "The served HTML gets a small reload script; the built file never does. Ctrl-C stops.",
+    )
+    serve_cmd.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help=f"percent-format .py files (default: {DEFAULT_SOURCES})",
+    )
+    serve_cmd.add_argument(
+        "--port", type=int, default=8000, help="0 picks a free port (default: 8000)"
+    )
+    serve_cmd.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: build/)"
+    )
+    serve_cmd.add_argument(
+        "--timeout", type=int, default=60, help="per-cell timeout in seconds (default: 60)"
+    )
+
+    pdf_cmd = commands.add_parser(
+        "pdf",
+        help="print the built deck to OUT/talk.pdf, one page per slide",
+        description="Open OUT/index.html in headless Chromium with reveal.js's print view "
+        "(?print-pdf) and print it to OUT/talk.pdf: one page per slide, fragments shown. "
+        "Needs Chromium ($CHROMIUM, or `chromium` on the PATH) and a built deck.",
+    )
+    pdf_cmd.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="the built deck's folder (default: build/)"
+    )
     return main
 
 
@@ -701,11 +1178,17 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "build":
-            index = build(args.sources, args.out, args.timeout)
+            index = build(args.sources, args.out, args.timeout, args.jobs, args.use_cache)
             print(f"wrote {display_path(index)}", file=sys.stderr)
             return 0
         if args.command == "extract":
             return extract(args.sources, args.examples, args.check)
+        if args.command == "serve":
+            return serve(args.sources, args.out, args.port, args.timeout)
+        if args.command == "pdf":
+            pdf = print_pdf(args.out)
+            print(f"wrote {display_path(pdf)}", file=sys.stderr)
+            return 0
     except BuildError as error:
         print(f"build.py: error: {error}", file=sys.stderr)
         return 1

@@ -45,7 +45,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"argv": stale, "display_name": "stale", "language": "python"})
     )
     env = dict(os.environ, JUPYTER_PATH=str(jupyter), JUPYTER_DATA_DIR=str(jupyter))
-    result = run_build(*GOOD, "--out", out, env=env)
+    result = run_build(*GOOD, "--out", out, "--no-cache", env=env)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -172,7 +172,7 @@ def test_a_failed_build_names_the_line_and_keeps_the_previous_deck(
     out.mkdir()
     previous = (built / "index.html").read_bytes()
     (out / "index.html").write_bytes(previous)
-    result = run_build(DECKS / "bad" / deck_name, "--out", out)
+    result = run_build(DECKS / "bad" / deck_name, "--out", out, "--no-cache")
     assert result.returncode == 1
     errors = error_lines(result)
     assert len(errors) == 1
