@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-import aiohttp
+import aiohttp  # for async HTTP requests
 
 from examples.cat_server import DEFAULT_LATENCY, serving
 

@@ -77,9 +77,9 @@ def burn_books(gophers, loads, *, wait_by_fire, fire_slots=None, burn=3, load=1,
 
 def tidy(ax, title, rows):
     """Lane names on the left, a bold title, no numbers on the time axis."""
-    ax.set_yticks(range(len(rows)), rows[::-1], fontsize=12)
+    ax.set_yticks(range(len(rows)), rows[::-1], fontsize=15)
     ax.set_ylim(-0.6, len(rows) - 0.3)
-    ax.set_title(title, loc="left", fontsize=14, fontweight="bold")
+    ax.set_title(title, loc="left", fontsize=17, fontweight="bold")
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.tick_params(left=False, bottom=False, labelbottom=False)
 
@@ -99,7 +99,7 @@ def gopher_timelines(panels):
                 ax.broken_barh([(start, length)], (y - 0.35, 0.7), facecolor=COLOURS[what],
                                edgecolor="white")
                 dark = what not in ("watch", "wait")
-                ax.text(start + length / 2, y, what, ha="center", va="center", fontsize=10,
+                ax.text(start + length / 2, y, what, ha="center", va="center", fontsize=11,
                         color="white" if dark else "black")
         height = 0.7 / len(lanes)  # one thin strip per gopher's books
         for start, length, g in fire:
@@ -107,13 +107,13 @@ def gopher_timelines(panels):
                            facecolor=COLOURS["burn"], edgecolor="white")
         finished = max(start + length for start, length, _ in fire)
         ax.axvline(finished, color="black", lw=1, ls=":")
-        ax.text(finished + 0.15, len(rows) - 1, "all\nburnt", va="center", fontsize=10)
+        ax.text(finished + 0.15, len(rows) - 1, "all\nburnt", va="center", fontsize=12)
         tidy(ax, title, rows)
     axes[-1].set_xlim(0, end + 1.2)
-    axes[-1].set_xlabel("time →", fontsize=12)
+    axes[-1].set_xlabel("time →", fontsize=15)
     legend = [Patch(color=COLOURS[k], label=k) for k in ("load", "carry", "back", "burn")]
     legend.append(Patch(color=COLOURS["wait"], label="watch / wait: idle at the fire"))
-    fig.legend(handles=legend, loc="lower center", ncol=5, frameon=False, fontsize=12)
+    fig.legend(handles=legend, loc="lower center", ncol=5, frameon=False, fontsize=14)
     fig.subplots_adjust(hspace=0.7, bottom=0.16)
     return fig
 
@@ -128,7 +128,7 @@ def multitasking(kind):
         plan = {"task A": [(0, 2), (7, 2)], "task B": [(2, 1), (9, 1)], "task C": [(3, 4)]}
         yields = {"task A": [2], "task B": [3], "task C": [7]}  # where each one hands over
         title = "Cooperative: each task runs until it yields"
-    fig = Figure(figsize=(12, 2.9))
+    fig = Figure(figsize=(10, 3.2))
     ax = fig.subplots()
     end = max(s + n for runs in plan.values() for s, n in runs)
     for row, (name, runs) in enumerate(plan.items()):
@@ -138,7 +138,7 @@ def multitasking(kind):
         if kind == "cooperative":
             for t in yields[name]:
                 ax.annotate("yield", (t, y + 0.3), xytext=(t, y + 0.55), ha="center",
-                            va="bottom", fontsize=10, arrowprops={"arrowstyle": "->"})
+                            va="bottom", fontsize=13, arrowprops={"arrowstyle": "->"})
     handles = [Patch(color=COLOURS["run"], label="running"),
                Patch(color=COLOURS["ready"], label="ready, but not running")]
     if kind == "preemptive":
@@ -146,14 +146,13 @@ def multitasking(kind):
             ax.axvline(t, color=COLOURS["burn"], lw=1, ls="--")
         handles.append(Line2D([], [], color=COLOURS["burn"], ls="--", label="timer interrupt"))
     else:
-        ax.text(5, 0, "C hogs the CPU: nobody can stop it", ha="center", va="center",
-                fontsize=11, color="white")
+        ax.text(5, 0, "C hogs the CPU", ha="center", va="center", fontsize=14, color="white")
     tidy(ax, title, list(plan))
     ax.set_ylim(-0.6, len(plan))
     ax.set_xlim(0, end + 0.2)
-    ax.set_xlabel("time →", fontsize=12)
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=12)
-    fig.subplots_adjust(bottom=0.33)
+    ax.set_xlabel("time →", fontsize=15)
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=14)
+    fig.subplots_adjust(bottom=0.36)
     return fig
 
 
@@ -170,21 +169,17 @@ def multitasking(kind):
 # # What's he going on about now?
 #
 # - Some theory (concurrency, parallelism, asynchrony)
-# - Asynchronous coroutines
-#   - What they are
-#   - How to run them (`asyncio.run`, `asyncio.Runner`)
+# - Asynchronous coroutines: what they are, how to run them
 # - Tasks in `asyncio`
-#   - Using them for concurrency: `create_task`, `gather`, `asyncio.TaskGroup`
-#   - Giving up on time: `asyncio.timeout`
-#   - Asyncio weirdness
+#   - Using them for concurrency: `create_task`, `gather`, `TaskGroup`
+#   - `asyncio.timeout`, and asyncio weirdness
 # - Dealing with threading
 #   - `asyncio.to_thread` and executors
-#   - Threadsafe async (`loop.call_soon_threadsafe`)
+#   - Threadsafe async
 #   - How to wrap a non-async library
-# - Example funtimes: a web app, a TCP echo server, a Kafka bridge
+# - Example funtimes
 #
-# All these slides are a Jupyter notebook and the code really runs: every output you see was
-# produced by running it! 😱
+# All these slides are a Jupyter notebook and the code really runs! 😱
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # In the original talk the code ran live on stage. This deck runs every cell when it is built,
@@ -302,23 +297,33 @@ show(gopher_timelines([
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # So what's `asyncio`?
-# - Part of the Python standard library since Python 3.4 (generators, `yield from`)
-# - Tolerable since Python 3.5 (`async def` and `await`)
-# - Performant since Python 3.6 (`Future` and `Task` rewritten in C)
-# - Good since Python 3.7 (`asyncio.run`, `asyncio.create_task`)
-# - Chatty since Python 3.8 (`python -m asyncio`: a REPL where `await` just works)
-# - Structured since Python 3.11 (`asyncio.TaskGroup`, `asyncio.timeout`, `asyncio.Runner`)
-# - Eager since Python 3.12 (eager tasks: `asyncio.eager_task_factory`)
-# - Strict since Python 3.14: `asyncio.get_event_loop()` with no current loop raises
-#   `RuntimeError` (3.10 to 3.12 warned you)
+# - Part of the Python standard library since Python 3.4
+# - Tolerable since Python 3.5 (`async` / `await`)
+# - Performant since Python 3.6 (`Task` in C)
+# - Good since Python 3.7 (`asyncio.run`)
+# - Chatty since Python 3.8 (`python -m asyncio`)
+# - Structured since Python 3.11 (`TaskGroup`, `timeout`)
+# - Eager since Python 3.12 (eager tasks)
+# - Strict since Python 3.14 (no loop? `get_event_loop()` raises)
 # - Standardises asynchronous programming in Python
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Other milestones if anyone asks: 3.9 added `asyncio.to_thread` (we use it in the threading
-# section); 3.10 removed the `loop=` arguments; 3.11 removed `@asyncio.coroutine` and made
-# `asyncio.TimeoutError` the builtin `TimeoutError`; 3.14 added `python -m asyncio ps PID` and
-# `pstree PID` to look at the tasks of a running program. The setup cell above printed which
-# Python built this deck.
+# The details behind each line:
+# - 3.4: `asyncio` arrives (PEP 3156); coroutines are generators using `yield from`.
+# - 3.5: `async def`, `await`, `async with`, `async for` (PEP 492).
+# - 3.6: `Future` and `Task` get C implementations; async generators and comprehensions.
+# - 3.7: `asyncio.run()`, `asyncio.create_task()`, `asyncio.get_running_loop()`.
+# - 3.8: `python -m asyncio` starts a REPL where top-level `await` works.
+# - 3.9: `asyncio.to_thread` (we use it in the threading section).
+# - 3.10: the `loop=` arguments are gone; `get_event_loop()` starts warning when no loop runs.
+# - 3.11: `asyncio.TaskGroup`, `asyncio.timeout`, `asyncio.Runner`; `asyncio.TimeoutError`
+#   becomes the builtin `TimeoutError`; `@asyncio.coroutine` is removed.
+# - 3.12: `asyncio.eager_task_factory`: a task runs straight away, up to its first real wait.
+#   `get_event_loop()` with no current loop emits a `DeprecationWarning`.
+# - 3.14: ... and now raises `RuntimeError`; `python -m asyncio ps PID` / `pstree PID` show
+#   the tasks of a running program.
+#
+# The setup cell above printed which Python built this deck.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Coroutines
@@ -372,7 +377,7 @@ def fibonacci() -> Generator[int, None, None]:
 # %% slideshow={"slide_type": "fragment"}
 coroutine = fibonacci()
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 print(next(coroutine))
 print(next(coroutine))
 print(next(coroutine))

@@ -26,7 +26,7 @@ def show_cats(cats):
     """The pictures side by side, each captioned with how long its request took."""
     figures = "".join(
         '<figure style="margin: 0 1em; text-align: center">'
-        f'<img src="data:image/png;base64,{base64.b64encode(cat.image).decode()}" width="160">'
+        f'<img src="data:image/png;base64,{base64.b64encode(cat.image).decode()}" width="140">'
         f"<figcaption>{cat.status}: {cat.seconds:.2f} s</figcaption></figure>"
         for cat in cats
     )
@@ -39,17 +39,18 @@ def show_cats(cats):
 # after about half a second, like the real site did from Brisbane. `show_cats` is pre-defined,
 # like `display_image` was: it puts the pictures side by side with their fetch times.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ## A cat, timed
-
-# %% tags=["example:cats"]
+# %% slideshow={"slide_type": "fragment"} tags=["example:cats"]
 import asyncio
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-import aiohttp
+import aiohttp  # for async HTTP requests
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## A cat, timed
+
+# %% tags=["example:cats"]
 CATS = (200, 418, 500)  # OK, I'm a Teapot, Internal Server Error
 
 
@@ -68,6 +69,7 @@ class Cat:
         return self.finished - self.started
 
 
+# %% slideshow={"slide_type": "subslide"} tags=["example:cats"]
 async def fetch_a_cat(session: aiohttp.ClientSession, base_url: str, status: int) -> Cat:
     """GET {base_url}/{status}: the picture for one status code, timed."""
     phrase = HTTPStatus(status).phrase  # ValueError if `status` is not an HTTP status code
@@ -140,7 +142,7 @@ show_cats(cats)
 # %% tags=["remove-cell"]
 runs["coroutines awaited in turn"] = (start, cats)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # `asyncio` does not start coroutines until they are awaited! Instead you have to make them a
 # task.
 
@@ -303,7 +305,7 @@ import io
 from IPython.display import SVG
 from matplotlib.figure import Figure
 
-fig = Figure(figsize=(12, 6))
+fig = Figure(figsize=(10, 5.5))
 ax = fig.subplots()
 labels = []
 for row, (name, (start, cats)) in enumerate(runs.items()):
@@ -312,16 +314,16 @@ for row, (name, (start, cats)) in enumerate(runs.items()):
         ax.broken_barh([(cat.started - start, cat.seconds)], (y - 0.4, 0.8),
                        facecolor=f"C{row}", edgecolor="white")
         ax.text(cat.started - start + cat.seconds / 2, y, str(cat.status), ha="center",
-                va="center", color="white", fontsize=11, fontweight="bold")
+                va="center", color="white", fontsize=12, fontweight="bold")
     total = max(cat.finished for cat in cats) - start
     middle = -(row * (len(cats) + 1.5) + (len(cats) - 1) / 2)
-    ax.text(total + 0.05, middle, f"{total:.2f} s", va="center", fontsize=12)
+    ax.text(total + 0.05, middle, f"{total:.2f} s", va="center", fontsize=15)
     labels.append((middle, name))
-ax.set_yticks([y for y, _ in labels], [name for _, name in labels], fontsize=13)
-ax.tick_params(left=False, labelsize=12)
+ax.set_yticks([y for y, _ in labels], [name for _, name in labels], fontsize=15)
+ax.tick_params(left=False, labelsize=14)
 ax.spines[["top", "right", "left"]].set_visible(False)
-ax.set_xlabel("seconds since the parent started", fontsize=13)
-ax.set_xlim(0, max(max(c.finished for c in cats) - s for s, cats in runs.values()) + 0.35)
+ax.set_xlabel("seconds since the parent started", fontsize=15)
+ax.set_xlim(0, max(max(c.finished for c in cats) - s for s, cats in runs.values()) + 0.45)
 buffer = io.StringIO()
 fig.savefig(buffer, format="svg", bbox_inches="tight")
 display(SVG(buffer.getvalue()))
@@ -352,6 +354,7 @@ STRATEGIES: dict[str, Fetcher] = {
 }
 
 
+# %% slideshow={"slide_type": "subslide"} tags=["example:cats"]
 async def main(latency: float = DEFAULT_LATENCY) -> dict[str, float]:
     """Fetch the cats every way in turn and print how long each way took."""
     totals = {}
