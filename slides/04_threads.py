@@ -12,38 +12,47 @@
 # - How to wrap a non-async library
 
 # %% tags=["remove-cell"]
-# Hidden setup: the local stand-in for http.cat, and the helpers every slide file needs.
+# Hidden setup: where the cats come from, how they are shown, and the imports for the demos.
 import asyncio
+import base64
 import multiprocessing
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any
 
-from IPython.display import Image, display
+from IPython.display import HTML, display
 
 from examples.cat_server import start_for_slides
 
-HTTP_CAT = await start_for_slides()  # base URL: GET {HTTP_CAT}/{status} returns a PNG, slowly
+HTTP_CAT = await start_for_slides()  # a local stand-in for http.cat, ~0.5 s per picture
 
 
-def display_image(data: bytes, **kwargs: Any) -> None:
-    display(Image(data=data, **kwargs))
+def show_cats(pictures: list[bytes]) -> None:
+    """The pictures side by side."""
+    images = "".join(
+        f'<img src="data:image/png;base64,{base64.b64encode(picture).decode()}" width="160"'
+        ' style="margin: 0 1em">'
+        for picture in pictures
+    )
+    display(HTML(f'<div style="display: flex; justify-content: center">{images}</div>'))
 
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Same cats as before, from the same local stand-in for http.cat, which runs on a thread of its
+# own (that matters in a few slides). `show_cats` is pre-defined again.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## My favourite library is synchronous 😿
 #
-# `requests` blocks the thread that calls it. Hand each call to a thread of the loop's
-# default executor, and await the futures it gives back.
+# `requests` blocks the thread that calls it, until the response arrives.
 
-# %% slideshow={"slide_type": "-"} tags=["example:threads"]
+# %% tags=["example:threads"]
 import asyncio
 import time
 
 import requests
 
-CATS = [200, 418, 500]  # the same three cats as in part 1
+CATS = [200, 418, 500]  # the same three cats as before
 
 
 def fetch_a_cat_sync(base_url: str, number: int) -> bytes:
@@ -54,6 +63,13 @@ def fetch_a_cat_sync(base_url: str, number: int) -> bytes:
     return response.content
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## So give each call a thread
+#
+# `loop.run_in_executor(None, ...)` runs it on the loop's default thread pool, and gives back
+# an `asyncio.Future` to await.
+
+# %% tags=["example:threads"]
 async def fetch_cats_threadpool(base_url: str) -> list[bytes]:
     """Fetch all the cats at once: each blocking call runs on a thread of the default pool."""
     loop = asyncio.get_running_loop()
@@ -65,15 +81,14 @@ async def fetch_cats_threadpool(base_url: str) -> list[bytes]:
 start = time.perf_counter()
 cat_pics = await fetch_cats_threadpool(HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
-for cat_pic in cat_pics:
-    display_image(cat_pic, width="200px")
+show_cats(cat_pics)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Three half-second cats in about half a second: the threads wait in parallel.
 # The original version of this slide defined `fetch_cats_threadpool`, then called
 # `fetch_cats_async` from the previous section (so it "worked", with the wrong code), and it
-# opened an aiohttp session it never used. This one calls what it defines, and the display
-# happens back on the notebook's thread, not in the worker threads.
+# opened an aiohttp session it never used. This one calls what it defines, and the pictures
+# are shown back on the notebook's thread, not from the worker threads.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Since Python 3.9: `asyncio.to_thread`
@@ -95,8 +110,7 @@ async def fetch_cats_to_thread(base_url: str) -> list[bytes]:
 start = time.perf_counter()
 cat_pics = await fetch_cats_to_thread(HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
-for cat_pic in cat_pics:
-    display_image(cat_pic, width="200px")
+show_cats(cat_pics)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # `to_thread` also copies the current `contextvars` context into the thread, which
@@ -106,18 +120,11 @@ for cat_pic in cat_pics:
 # ## Why bother? A blocking call freezes everything
 #
 # A heartbeat task ticks every 50 ms and writes down how long each tick really took.
-# Meanwhile we make one slow, blocking call, first straight on the event loop, then in a thread.
 
 # %% tags=["example:threads"]
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 TICK = 0.05  # seconds between heartbeats: short, so that a stall stands out
-NAP = 1.0  # seconds the slow library call takes
-
-
-def slow_library_call(seconds: float) -> None:
-    """Stand-in for any blocking call: requests.get, a big computation, a slow disk."""
-    time.sleep(seconds)
 
 
 async def heartbeat(gaps: list[float]) -> None:
@@ -130,59 +137,72 @@ async def heartbeat(gaps: list[float]) -> None:
         last = now
 
 
-async def on_the_loop(seconds: float) -> None:
-    """The mistake: call the blocking function straight from a coroutine."""
-    slow_library_call(seconds)  # the loop's only thread is busy: no other task can run
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Measuring the stalls
 
-
-async def in_a_thread(seconds: float) -> None:
-    """The fix: run the blocking function in a thread and await it."""
-    await asyncio.to_thread(slow_library_call, seconds)  # the loop keeps going meanwhile
-
-
-async def heartbeat_gaps(work: Callable[[float], Awaitable[None]], seconds: float) -> list[float]:
-    """Run `work(seconds)` next to a heartbeat; return the gaps between its ticks."""
+# %% tags=["example:threads"]
+async def heartbeat_gaps(work: Awaitable[object]) -> list[float]:
+    """Await `work` next to a heartbeat; return the gaps between its ticks."""
     gaps: list[float] = []
     async with asyncio.TaskGroup() as tg:
         beat = tg.create_task(heartbeat(gaps))
         await asyncio.sleep(3 * TICK)  # a few normal ticks first
-        await work(seconds)
+        await work
         await asyncio.sleep(3 * TICK)  # and a few after
         beat.cancel()
     return gaps
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## The mistake, and the fix
+
+# %% tags=["example:threads"]
+async def cat_on_the_loop(base_url: str) -> bytes:
+    """The mistake: call the blocking function straight from a coroutine."""
+    return fetch_a_cat_sync(base_url, 418)  # the loop's only thread waits: no task can run
+
+
+async def cat_in_a_thread(base_url: str) -> bytes:
+    """The fix: run the blocking function in a thread, and await it."""
+    return await asyncio.to_thread(fetch_a_cat_sync, base_url, 418)  # the loop carries on
+
+
 # %% slideshow={"slide_type": "fragment"}
-blocked = await heartbeat_gaps(on_the_loop, NAP)
+blocked = await heartbeat_gaps(cat_on_the_loop(HTTP_CAT))
 print(f"on the loop: {len(blocked)} ticks, longest gap {max(blocked):.3f} s")
-threaded = await heartbeat_gaps(in_a_thread, NAP)
+threaded = await heartbeat_gaps(cat_in_a_thread(HTTP_CAT))
 print(f"in a thread: {len(threaded)} ticks, longest gap {max(threaded):.3f} s")
 
-# %% slideshow={"slide_type": "fragment"} tags=["remove-input"]
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `heartbeat_gaps` gets a coroutine object: it does nothing until it is awaited, after the
+# heartbeat has started (part 1's lesson, put to use). ruff's ASYNC rules flag `requests.get`
+# or `time.sleep` written directly in an `async def`, but not one hidden inside a plain
+# function, which is where they live in real code. `loop.set_debug(True)` logs any callback
+# that holds the loop for more than 100 ms: that is how you find them.
+# Our cat server runs on its own thread and loop. If it ran on this loop, the blocking request
+# would never get an answer: the server could not run until the request returned.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## What the heartbeat saw
+
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 
-fig, ax = plt.subplots(figsize=(8, 3))
-for label, gaps in [("on the loop", blocked), ("in a thread", threaded)]:
-    ax.plot([sum(gaps[: i + 1]) for i in range(len(gaps))], gaps, marker="o", label=label)
-ax.set_xlabel("time (s)")
-ax.set_ylabel("gap between ticks (s)")
+fig, ax = plt.subplots(figsize=(10, 4))
+runs = [("requests.get on the loop", blocked, "C3"), ("in a thread", threaded, "C2")]
+for label, gaps, color in runs:
+    ticks = [sum(gaps[: i + 1]) for i in range(len(gaps))]  # when each tick happened
+    ax.vlines(ticks, 0, gaps, color=color, label=label)
+    ax.plot(ticks, gaps, "o", color=color)
+ax.set_xlabel("time since the heartbeat started (s)")
+ax.set_ylabel("gap before this tick (s)")
 ax.legend()
 plt.show()
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# While `time.sleep` runs on the loop, the heartbeat can't tick: one gap the length of the
-# whole call. In a thread, the heartbeat never notices. ruff's ASYNC rules would flag a
-# `time.sleep` written directly in an `async def`, but not one hidden inside a library
-# function, which is where they live in real code. `loop.set_debug(True)` logs callbacks that
-# hold the loop for more than 100 ms, which is how you find them.
-# Why `time.sleep` and not a blocking `requests.get` to our cat server? The server runs on this
-# very event loop: a blocking request from the loop's thread would wait forever for a server
-# that can't run until the request returns.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # What is an executor?
 # - Provided by Python's `concurrent.futures` module since Python 3.2
-#   (there was a backport for Python 2)
+#   (with a backport for Python 2)
 # - Two versions by default
 #   - `ThreadPoolExecutor`
 #   - `ProcessPoolExecutor`
@@ -211,32 +231,35 @@ async def count_on(executor: Executor, limits: list[int]) -> list[int]:
     return await asyncio.gather(*futures)
 
 
-# %% slideshow={"slide_type": "fragment"}
-from examples.executors import count_on, count_primes
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Race!
+
+# %%
+from examples.executors import count_on, count_primes  # importable, so processes can use it
 
 LIMITS = [200_000, 200_000]  # one job per core on this 2-core machine
+forkserver = multiprocessing.get_context("forkserver")  # fine in a process that has threads
 
 start = time.perf_counter()
-print("one after the other:", [count_primes(limit) for limit in LIMITS])
-print(f"  {time.perf_counter() - start:.2f} s")
-
-with ThreadPoolExecutor(max_workers=2) as pool:
-    start = time.perf_counter()
-    print("ThreadPoolExecutor: ", await count_on(pool, LIMITS))
-    print(f"  {time.perf_counter() - start:.2f} s")
-
-# forkserver: safe in a process that already runs threads (the default from Python 3.14)
-with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver")) as pool:
-    start = time.perf_counter()
-    print("ProcessPoolExecutor:", await count_on(pool, LIMITS))
-    print(f"  {time.perf_counter() - start:.2f} s")
+counts = [count_primes(limit) for limit in LIMITS]
+print(f"one after the other: {counts} {time.perf_counter() - start:.2f} s")
+for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:
+    with pool:
+        pool.submit(count_primes, 10).result()  # start the workers before timing
+        start = time.perf_counter()
+        counts = await count_on(pool, LIMITS)
+        print(f"{type(pool).__name__}: {counts} {time.perf_counter() - start:.2f} s")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Threads don't make pure-Python CPU work faster: the GIL lets one of them run at a time.
-# Processes do, minus the start-up cost. The timings are live, on a small shared machine,
-# so they wobble. A process pool pickles the function by reference and the worker imports
-# it: a function defined in the notebook lives in `__main__`, which a spawned or forkserver
-# worker cannot import. That is why `count_primes` comes from the `examples` package.
+# Processes can, one job per free core, once the workers have started (and the arguments and
+# results are pickled on the way). The timings are live, on a small machine that may be busy
+# with other things, so they wobble: with no idle second core, processes gain nothing.
+# A process pool pickles the function by reference and the worker imports it: a function
+# defined in the notebook lives in `__main__`, which a spawned or forkserver worker cannot
+# import. That is why `count_primes` comes from the `examples` package. forkserver is the
+# default start method on Linux from Python 3.14; plain fork in a process that already runs
+# threads can deadlock.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # What's a future?
@@ -278,9 +301,10 @@ class FutureInterface(Protocol[T]):
 # The original listing forgot `self` and every type. `result()` and `exception()` block the
 # calling thread, up to `timeout` seconds, and raise `TimeoutError` after that.
 # `cancel()` only works while the future is still pending.
+# `set_running_or_notify_cancel()` returns False if the future was cancelled.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ## A future by hand
+# ## A future by hand: the producer
 #
 # One thread promises a value, another one delivers it.
 
@@ -301,13 +325,17 @@ def producer(future: Future[int], n: int) -> None:
     future.set_result(add_up(n))
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## A future by hand: the consumer
+
+# %% tags=["example:futures_bridge"]
 def consumer(n: int) -> int:
     """Give a thread a future to fill in, and block until it holds a value."""
     future: Future[int] = Future()
     future.add_done_callback(lambda f: print(f"  callback: done, cancelled={f.cancelled()}"))
+    print("consumer: starting a producer thread, then waiting for the result...")
     thread = threading.Thread(target=producer, args=(future, n))
     thread.start()
-    print("consumer: waiting for the result...")
     result = future.result(timeout=5)  # blocks this thread until set_result
     thread.join()
     print(f"consumer: got {result}")
@@ -315,7 +343,7 @@ def consumer(n: int) -> int:
 
 
 # %% slideshow={"slide_type": "fragment"}
-consumer(1_000_000)
+result = consumer(1_000_000)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `asyncio.Future`: the same idea, for one event loop
@@ -324,6 +352,9 @@ consumer(1_000_000)
 # - `result()` never waits: it raises `InvalidStateError` if there is no value yet
 # - no "running" state, no `set_running_or_notify_cancel`
 # - **not thread-safe**: only touch it from the loop's own thread
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## An `asyncio.Future` by hand
 
 # %% tags=["example:futures_bridge"]
 import asyncio
@@ -342,7 +373,8 @@ async def wait_for_asyncio_future() -> str:
 
 # %% slideshow={"slide_type": "fragment"}
 await wait_for_asyncio_future()
-print(isinstance(Future(), FutureInterface), isinstance(asyncio.Future(), FutureInterface))
+print("a concurrent.futures.Future is a FutureInterface:", isinstance(Future(), FutureInterface))
+print("an asyncio.Future is a FutureInterface:", isinstance(asyncio.Future(), FutureInterface))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Bridging the two
@@ -351,6 +383,9 @@ print(isinstance(Future(), FutureInterface), isinstance(asyncio.Future(), Future
 # - thread → loop's future: `loop.call_soon_threadsafe(future.set_result, value)`
 # - thread → loop's coroutine: `asyncio.run_coroutine_threadsafe`, which gives back a
 #   `concurrent.futures.Future`
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Awaiting a thread's future
 
 # %% tags=["example:futures_bridge"]
 from concurrent.futures import Executor
@@ -362,6 +397,14 @@ async def await_executor_future(executor: Executor, n: int) -> int:
     return await asyncio.wrap_future(cf_future)  # an asyncio.Future that mirrors it
 
 
+# %% slideshow={"slide_type": "fragment"}
+with ThreadPoolExecutor() as pool:
+    print(await await_executor_future(pool, 1_000))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## A thread completes the loop's future
+
+# %% tags=["example:futures_bridge"]
 def set_result_unless_done(future: asyncio.Future[int], result: int) -> None:
     """Runs on the loop's thread: the awaiting task may have been cancelled meanwhile."""
     if not future.done():
@@ -372,7 +415,7 @@ def deliver(loop: asyncio.AbstractEventLoop, future: asyncio.Future[int], n: int
     """Runs on another thread: do the work, then ask the loop's thread to set the result."""
     result = add_up(n)
     print("  thread: handing the result to the loop")
-    loop.call_soon_threadsafe(set_result_unless_done, future, result)  # wakes the loop up too
+    loop.call_soon_threadsafe(set_result_unless_done, future, result)  # and wake the loop up
 
 
 async def await_result_from_thread(n: int) -> int:
@@ -384,6 +427,19 @@ async def await_result_from_thread(n: int) -> int:
     return await future
 
 
+# %% slideshow={"slide_type": "fragment"}
+print(await await_result_from_thread(1_000))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Calling `future.set_result` straight from the other thread is a data race: the loop's
+# callbacks get scheduled from the wrong thread, and a loop sleeping in `select()` is not woken
+# up, so the awaiting task may wait until something else happens to wake the loop.
+# `call_soon_threadsafe` queues the call and writes to the loop's self-pipe to wake it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## A thread runs a coroutine on the loop
+
+# %% tags=["example:futures_bridge"]
 async def add_up_later(n: int) -> int:
     """A coroutine that a plain thread wants to run."""
     await asyncio.sleep(0.01)
@@ -397,21 +453,17 @@ def ask_the_loop(loop: asyncio.AbstractEventLoop, n: int) -> int:
 
 
 # %% slideshow={"slide_type": "fragment"}
-with ThreadPoolExecutor() as pool:
-    print(await await_executor_future(pool, 1_000))
-print(await await_result_from_thread(1_000))
 print(await asyncio.to_thread(ask_the_loop, asyncio.get_running_loop(), 1_000))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Calling `future.set_result` straight from the other thread is a data race: the loop's
-# callbacks get scheduled from the wrong thread, and a loop sleeping in `select()` is not woken
-# up, so the awaiting task may wait until something else happens to wake the loop.
-# `call_soon_threadsafe` queues the call and writes to the loop's self-pipe to wake it.
+# This is how our cat server's `serving_in_thread` starts and stops the server on its own loop.
+# Never call `cf_future.result()` from the loop's own thread: it would block the loop that has
+# to produce the result. Here the asking happens in a `to_thread` worker.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Let's write our own executor
 #
-# One worker thread, one queue, run everything in order.
+# One worker thread, one queue, every call in order.
 
 # %% tags=["example:one_thread_executor"]
 import queue
@@ -435,6 +487,10 @@ class WorkItem:
     kwargs: dict[str, Any]
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## The worker
+
+# %% tags=["example:one_thread_executor"]
 def worker(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
     """Run the queued calls one at a time, until the None that means shut down."""
     for item in iter(work_queue.get, None):
@@ -449,22 +505,46 @@ def worker(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
         del item  # drop our references to the call's arguments and result
 
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Three bugs in the version I used to show: `for ... iter(queue, None)` had no `in` and
+# `iter` needs the queue's `get`, not the queue; `if future.set_running_or_notify_cancel():
+# continue` skipped every future that was *not* cancelled (it returns False when cancelled);
+# and the class was never finished.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Cancelling what hasn't started
+
 # %% tags=["example:one_thread_executor"]
+def cancel_pending(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
+    """Cancel every call still waiting in the queue, up to the shutdown marker."""
+    while True:
+        try:
+            item = work_queue.get_nowait()
+        except queue.Empty:
+            return  # the worker has taken the marker already
+        if item is None:
+            work_queue.put(None)  # put the marker back, for the worker
+            return
+        item.future.cancel()
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# For `shutdown(cancel_futures=True)`: nothing is ever queued after the `None` marker, so
+# draining up to it cancels exactly the calls that have not started. The marker goes back in
+# the queue, or the worker would never stop.
+
+# %% slideshow={"slide_type": "subslide"} tags=["example:one_thread_executor"]
 class OneThreadExecutor(Executor):
     """An executor that runs every submitted call, in order, on one worker thread."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[WorkItem | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()  # no submit may slip in behind the shutdown marker
+        self._lock = threading.Lock()  # so no submit can slip in behind the shutdown marker
         self._shutdown = False
-        # a daemon thread: forgetting shutdown() must not hang the interpreter at exit
-        self._thread = threading.Thread(
-            target=worker, args=(self._queue,), name="OneThreadExecutor", daemon=True
-        )
+        self._thread = threading.Thread(target=worker, args=(self._queue,), daemon=True)
         self._thread.start()
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        """Queue fn(*args, **kwargs) and return the future of its result."""
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
@@ -473,35 +553,26 @@ class OneThreadExecutor(Executor):
             return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Accept no more work; optionally cancel what hasn't started; optionally wait."""
         with self._lock:
-            if cancel_futures:
-                while True:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is not None:
-                        item.future.cancel()
             if not self._shutdown:
                 self._shutdown = True
                 self._queue.put(None)  # the worker stops when it gets here
+            if cancel_futures:
+                cancel_pending(self._queue)
         if wait:
             self._thread.join()
 
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Three bugs in the version I used to show: `for ... iter(queue, None)` had no `in` and
-# `iter` needs the queue's `get`, not the queue; `if future.set_running_or_notify_cancel():
-# continue` skipped every future that was *not* cancelled (it returns False when cancelled);
-# and the class was never finished. `map` comes for free from `Executor`: it is written in
-# terms of `submit`. The lock makes "check shut down, then enqueue" atomic, so no work item
-# can land behind the `None` and wait forever.
+# `map` comes for free from `Executor`: it is written in terms of `submit`. The lock makes
+# "check shut down, then enqueue" atomic, so no work item can land behind the `None` and wait
+# forever. The worker is a daemon thread: forgetting `shutdown()` must not hang the interpreter
+# at exit (the standard executors join their threads from an exit hook instead).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Does it work?
 
-# %% slideshow={"slide_type": "fragment"}
+# %%
 def whoami(n: int) -> str:
     return f"{n} on {threading.current_thread().name}"
 
@@ -513,7 +584,10 @@ with OneThreadExecutor() as executor:
     loop = asyncio.get_running_loop()
     print(await loop.run_in_executor(executor, whoami, 42))
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Cancelled before it starts
+
+# %%
 gate = threading.Event()
 with OneThreadExecutor() as executor:
     first = executor.submit(gate.wait)  # keeps the worker busy until we open the gate
@@ -522,7 +596,10 @@ with OneThreadExecutor() as executor:
     gate.set()
 print("first:", first.result(), "| second cancelled:", second.cancelled())
 
-# %% slideshow={"slide_type": "fragment"} tags=["raises-exception"] raises="RuntimeError"
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## After shutdown
+
+# %% tags=["raises-exception"] raises="RuntimeError"
 executor.submit(print, "too late")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -530,7 +607,7 @@ executor.submit(print, "too late")
 # thread is joined. After that, `submit` refuses new work, like the standard executors do.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # Questions?
+# # Questions? 😺
 #
 # This isn't your last chance, we're going to go over some examples of more complex stuff
 # after this

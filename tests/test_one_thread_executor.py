@@ -249,3 +249,27 @@ def test_worker_thread_ends_after_shutdown() -> None:
     worker_id = executor.submit(threading.get_ident).result(JOIN_TIMEOUT)
     executor.shutdown(wait=True)
     assert worker_id not in {t.ident for t in threading.enumerate()}
+
+
+def test_second_shutdown_with_cancel_futures_still_lets_the_worker_stop(
+    executor: Executor, gate: threading.Event
+) -> None:
+    """shutdown(wait=False) then shutdown(cancel_futures=True) cancels pending work and ends."""
+    started = threading.Event()
+
+    def start_then_wait() -> str:
+        started.set()
+        return wait_for(gate)
+
+    running = executor.submit(start_then_wait)
+    assert started.wait(JOIN_TIMEOUT)
+    pending = executor.submit(str.upper, "never")
+    executor.shutdown(wait=False)
+    executor.shutdown(wait=False, cancel_futures=True)
+    assert pending.cancelled()
+    gate.set()
+    closer = threading.Thread(target=executor.shutdown)  # wait=True: must return
+    closer.start()
+    closer.join(JOIN_TIMEOUT)
+    assert not closer.is_alive()
+    assert running.result() == "opened"
