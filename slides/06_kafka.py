@@ -1,0 +1,497 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Example time: Kafka
+#
+# Bridging a callback-based library with `asyncio`
+#
+# - `confluent-kafka` wraps librdkafka (C): fast, battle-tested, and not async at all
+# - `produce()` only *queues* a message; librdkafka's own threads send it
+# - the outcome arrives as a **delivery report**: a callback that runs *inside* `poll()` or
+#   `flush()`, in whichever thread called them
+#
+# What we want: `message = await producer.send(topic, value)`
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The third item on the seed's "Example time" list. This is the real-world version of the
+# future/executor slides: a library that calls you back from somewhere else, and a future as
+# the bridge between that callback and a coroutine.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## No broker? librdkafka brings its own
+#
+# `test.mock.num.brokers` starts a mock cluster *inside* a client: real TCP listeners on
+# 127.0.0.1 that any client can use while that handle lives. Set `KAFKA_BOOTSTRAP_SERVERS` to
+# use a real cluster instead.
+
+# %% tags=["example:kafka_cluster"]
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from confluent_kafka import Producer
+
+BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"  # set it to use a real cluster instead of the mock
+
+
+@contextmanager
+def kafka_cluster() -> Iterator[str]:
+    """Yield bootstrap servers: a real cluster from the environment, else a mock we own."""
+    if servers := os.environ.get(BOOTSTRAP_ENV):
+        yield servers
+        return
+    # log_level 4 hides librdkafka's "mock cluster enabled" notice; warnings still show
+    owner = Producer({"test.mock.num.brokers": 1, "log_level": 4})
+    try:
+        brokers = owner.list_topics(timeout=10).brokers.values()
+        yield ",".join(f"{broker.host}:{broker.port}" for broker in brokers)
+    finally:
+        owner.close()  # the mock brokers shut down with the handle that owns them
+
+
+# %% slideshow={"slide_type": "fragment"}
+import asyncio
+import contextlib
+import socket
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+deck = contextlib.ExitStack()  # closed on the last slide of this file
+bootstrap = deck.enter_context(kafka_cluster())
+print("bootstrap servers:", bootstrap)
+
+
+# %% tags=["remove-cell"]
+# Slide-only helpers: count what reached the cluster, find a port nobody listens on, and
+# catch errors the event loop would otherwise only log.
+QUIET = {"log_level": 2}  # librdkafka writes its logs straight to fd 2; keep them off the slides
+
+
+def config(**overrides: object) -> dict[str, object]:
+    """Producer settings for the demos: our cluster, librdkafka's logs kept quiet."""
+    return {"bootstrap.servers": bootstrap, **QUIET, **overrides}
+
+
+def count_messages(topic: str) -> int:
+    """How many messages the cluster holds for `topic`: the sum of its high watermarks."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "deck", **QUIET})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions
+        )
+    finally:
+        consumer.close()
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 with nobody listening (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def loop_errors() -> Iterator[tuple[list[dict[str, object]], asyncio.Event]]:
+    """Collect what the running loop's exception handler receives, instead of logging it."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    arrived = asyncio.Event()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        errors.append(context)
+        arrived.set()
+
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(handler)
+    try:
+        yield errors, arrived
+    finally:
+        loop.set_exception_handler(previous)
+
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The original bridge
+#
+# The seed's code, fixed only enough to run and type-check (`bytes` instead of `dict`, type
+# hints). **Don't copy this one.**
+
+# %% tags=["example:kafka_seed_producer"]
+import asyncio
+import functools
+from typing import Any
+
+from confluent_kafka import KafkaError, Message, Producer
+
+
+class AsyncKafkaProducer(Producer):
+    """The seed talk's Kafka bridge, kept with its bugs to show what goes wrong."""
+
+    def __init__(
+        self, config: dict[str, Any], loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
+        super().__init__(config)
+        if loop is None:
+            loop = asyncio.get_event_loop()  # legacy: outside a loop this never runs the poll
+        self._poll_handle: asyncio.Handle = loop.call_soon(self._poll_loop)
+
+    def _poll_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.poll(0)  # delivery reports are only served here: once a second
+        self._poll_handle = loop.call_later(1, self._poll_loop)
+
+    def _send_callback(
+        self, future: asyncio.Future[None], err: KafkaError | None, msg: Message
+    ) -> None:
+        if err is not None:
+            future.set_exception(err)  # type: ignore[arg-type]  # the bug: KafkaError is no exception
+        else:
+            future.set_result(None)  # InvalidStateError if the sender was cancelled
+
+    async def send(self, topic: str, message: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        on_delivery_cb = functools.partial(self._send_callback, fut)
+        self.produce(topic, message, callback=on_delivery_cb)
+        loop.call_soon(self.poll, 0)
+        return await fut
+
+    def __del__(self) -> None:
+        self._poll_handle.cancel()
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Walk through it: the future is smuggled into the callback with functools.partial, the poll
+# loop reschedules itself with call_later, and send() polls once right after producing (too
+# early: the broker has not answered yet). Four things go wrong; let's measure each one.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Problem 1: one message a second
+
+# %%
+SENDS = 5  # sequential sends: each waits for the previous one's acknowledgement
+
+seed = AsyncKafkaProducer(config())
+start = time.perf_counter()
+for i in range(SENDS):
+    await seed.send("seed-latency", f"message {i}".encode())
+seed_latency = (time.perf_counter() - start) / SENDS
+print(f"seed: {seed_latency * 1000:.0f} ms per message")
+seed._poll_handle.cancel()  # what __del__ was meant to do: the poll loop keeps `seed` alive
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The broker answers in milliseconds; the report then sits in librdkafka's queue until the
+# next `poll()`, up to a second later. The `poll(0)` in `send()` runs before the answer exists.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Problem 2: an error that is not an exception
+#
+# Nobody listens on the port, so the message times out after `message.timeout.ms`.
+
+# %%
+broken = AsyncKafkaProducer(config(**{
+    "bootstrap.servers": f"127.0.0.1:{closed_port()}",
+    "message.timeout.ms": 1500,  # give up on the message after 1.5 s
+}))
+try:
+    await broken.send("seed-errors", b"hello?")
+except Exception as exc:
+    print("except Exception caught:", repr(exc))
+except:  # noqa: E722 -- only a bare except sees what comes out
+    err = sys.exc_info()[1]
+    print("slipped past `except Exception`:", repr(err))
+    print("isinstance(err, BaseException):", isinstance(err, BaseException))
+broken._poll_handle.cancel()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# `KafkaError` is an error *code*, not an exception. CPython's C code accepts it as one anyway
+# (its type carries the "exception" flag), but it is no subclass of `BaseException`: every
+# `except Exception` in your program lets it through.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Problem 3: one cancelled send stops everything
+
+# %%
+victim = AsyncKafkaProducer(config())
+with loop_errors() as (errors, arrived):
+    impatient = asyncio.create_task(victim.send("seed-cancel", b"never mind"))
+    await asyncio.sleep(0)  # let it produce; now it waits for its report
+    impatient.cancel()
+    await arrived.wait()  # the next poll serves the report for the cancelled future
+for context in errors:
+    print(context["message"])
+    print("  ", repr(context["exception"]))
+
+try:
+    async with asyncio.timeout(3):  # three poll intervals
+        await victim.send("seed-cancel", b"anyone there?")
+except TimeoutError:
+    print("the next send never completes: the poll loop is dead")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# `set_result()` on a cancelled future raises `InvalidStateError` inside the callback;
+# `poll()` re-raises it (this confluent-kafka version garbles it into the `SystemError`
+# above), and `_poll_loop()` never reschedules itself. A timeout is a cancellation too.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Problem 4: no flush, no messages
+#
+# A program that fires off messages and exits, with a producer tuned for throughput: it
+# batches for up to half a second (`linger.ms`) before sending.
+
+# %%
+LOST = 1000  # messages each script produces before it exits
+LINGER_MS = 500  # librdkafka waits this long to fill a batch (the default is 5 ms)
+
+SEED_SCRIPT = """
+import asyncio, sys
+from examples.kafka_seed_producer import AsyncKafkaProducer
+
+async def main(bootstrap: str, topic: str, count: str, linger_ms: str) -> None:
+    config = {"bootstrap.servers": bootstrap, "linger.ms": linger_ms, "log_level": 2}
+    producer = AsyncKafkaProducer(config)
+    for i in range(int(count)):
+        producer.produce(topic, f"message {i}".encode())  # queue it and move on
+
+asyncio.run(main(*sys.argv[1:]))  # then the program ends: nobody flushed
+"""
+
+
+async def run_script(source: str, topic: str) -> None:
+    """Run `source` as a separate Python program (it exits like a real one) and wait for it."""
+    program = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", source, bootstrap, topic, str(LOST), str(LINGER_MS)
+    )
+    assert await program.wait() == 0
+
+
+await run_script(SEED_SCRIPT, "seed-lost")
+print(f"seed: {count_messages('seed-lost')} of {LOST} messages arrived")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Nothing ever calls `flush()`. With the default `linger.ms` (5 ms) it is a race with the
+# interpreter's exit: some runs deliver everything, others nothing.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# In a long-running process the producer would leak instead (its poll loop keeps it alive)
+# and librdkafka would send the batch eventually; it is the exit that loses the queue.
+# Also in the seed: built outside a running loop, get_event_loop() hands back a loop nobody
+# runs, so the poll never happens (and get_event_loop() there is deprecated; an error in 3.14).
+# And __del__ never runs while the poll loop holds a reference to the producer.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Doing it properly
+#
+# - a **poll thread** blocks in `poll(0.1)`: it wakes as soon as a report arrives
+# - reports are collected during one `poll()` and handed to the loop in **one**
+#   `loop.call_soon_threadsafe()`, the loop method made for other threads
+# - `KafkaError` is wrapped in `KafkaException`: a real exception
+# - a future that is already done (cancelled sender) is skipped
+# - `async with` / `close()`: stop polling, `flush()` in a worker thread
+#   (`asyncio.to_thread`), fail loudly if anything was not delivered
+# - built with `get_running_loop()`: no running loop, no producer
+
+# %% tags=["example:kafka_producer"]
+import asyncio
+import functools
+import threading
+from types import TracebackType
+from typing import Any, Self
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+POLL_TIMEOUT = 0.1  # poll() returns as soon as a report arrives; this only bounds close()
+
+# A delivery report: the future its send() awaits, and what librdkafka said about the message.
+Report = tuple[asyncio.Future[Message], KafkaError | None, Message]
+
+
+def settle(reports: list[Report]) -> None:
+    """Resolve the send() futures for one batch of delivery reports, on the event loop."""
+    for future, error, message in reports:
+        if future.done():  # its sender was cancelled; the message went anyway
+            continue
+        if error is not None:
+            future.set_exception(KafkaException(error))  # KafkaError is not an exception
+        else:
+            future.set_result(message)
+
+
+# %% tags=["example:kafka_producer"]
+class AsyncProducer:
+    """Awaitable Kafka sends: a poll thread collects delivery reports, the loop settles them."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._loop = asyncio.get_running_loop()  # no running loop: RuntimeError, not a hang
+        self._producer = Producer(config)
+        self._reports: list[Report] = []  # filled by _on_delivery during one poll()
+        self._closing = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name="kafka-poll", daemon=True)
+        self._poller.start()
+
+    def _on_delivery(
+        self, future: asyncio.Future[Message], error: KafkaError | None, message: Message
+    ) -> None:
+        # runs inside poll() or flush(), in the thread that called them: not the loop's
+        self._reports.append((future, error, message))
+
+    def _poll(self) -> None:
+        while not self._closing.is_set():
+            self._producer.poll(POLL_TIMEOUT)
+            if self._reports:
+                reports, self._reports = self._reports, []
+                try:  # one thread-safe call per poll, however many reports it served
+                    self._loop.call_soon_threadsafe(settle, reports)
+                except RuntimeError:  # the loop is closed: nobody is waiting any more
+                    return
+
+    async def send(self, topic: str, value: bytes | str, key: bytes | str | None = None) -> Message:
+        """Produce one message; return it (topic, partition, offset) once the broker has it."""
+        if self._closing.is_set():
+            raise RuntimeError("send() on a closed AsyncProducer")
+        future: asyncio.Future[Message] = self._loop.create_future()
+        on_delivery = functools.partial(self._on_delivery, future)
+        self._producer.produce(topic, value, key, on_delivery=on_delivery)  # only queues
+        return await future
+
+    async def close(self, flush_timeout: float = 30.0) -> None:
+        """Deliver what is still queued without blocking the loop; raise if some of it fails."""
+        if self._closing.is_set():
+            return
+        self._closing.set()
+        await asyncio.to_thread(self._poller.join)  # at most one POLL_TIMEOUT
+        undelivered = await asyncio.to_thread(self._producer.flush, flush_timeout)
+        if undelivered:  # fail them now rather than leave their senders waiting forever
+            self._producer.purge()
+            self._producer.poll(0)  # serves the purge reports, here on the loop thread
+        settle(self._reports)  # the poller is gone: the reports of flush() are ours to hand out
+        self._reports = []
+        if undelivered:
+            reason = f"{undelivered} message(s) not delivered within {flush_timeout} s"
+            raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, reason))
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Why a thread and not run_in_executor(poll) per send: poll() blocks, and a dedicated thread
+# blocking in poll() is exactly what librdkafka expects. Batching matters at volume: one
+# call_soon_threadsafe per report means one wake-up of the loop (a write to its self-pipe)
+# per message; one per poll is one per batch.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## The same four checks
+
+# %%
+async with AsyncProducer(config()) as producer:
+    start = time.perf_counter()
+    for i in range(SENDS):
+        delivered = await producer.send("ours-latency", f"message {i}".encode())
+    ours_latency = (time.perf_counter() - start) / SENDS
+print(f"ours: {ours_latency * 1000:.1f} ms per message "
+      f"(seed: {seed_latency * 1000:.0f} ms, {seed_latency / ours_latency:.0f}x slower)")
+print("last one:", delivered.topic(), "partition", delivered.partition(),
+      "offset", delivered.offset())
+
+# %% slideshow={"slide_type": "fragment"}
+async with AsyncProducer(config(**{
+    "bootstrap.servers": f"127.0.0.1:{closed_port()}", "message.timeout.ms": 1500,
+})) as producer:
+    start = time.perf_counter()
+    try:
+        await producer.send("ours-errors", b"hello?")
+    except KafkaException as exc:
+        error = exc.args[0]
+        print(f"KafkaException after {time.perf_counter() - start:.1f} s: {error.name()}")
+
+# %% slideshow={"slide_type": "fragment"}
+async with AsyncProducer(config()) as producer:
+    impatient = asyncio.create_task(producer.send("ours-cancel", b"never mind"))
+    await asyncio.sleep(0)  # let it produce
+    impatient.cancel()
+    delivered = await producer.send("ours-cancel", b"anyone there?")
+    print("after a cancelled send, the next one lands at offset", delivered.offset())
+
+
+# %% slideshow={"slide_type": "fragment"}
+OUR_SCRIPT = """
+import asyncio, sys
+from examples.kafka_producer import AsyncProducer
+
+async def main(bootstrap: str, topic: str, count: str, linger_ms: str) -> None:
+    config = {"bootstrap.servers": bootstrap, "linger.ms": linger_ms, "log_level": 2}
+    async with AsyncProducer(config) as producer:
+        sends = [asyncio.create_task(producer.send(topic, f"message {i}".encode()))
+                 for i in range(int(count))]  # never awaited: fire and forget
+        await asyncio.sleep(0)  # each send starts, queues its message, waits for its report
+    # leaving the block flushed: every message was delivered
+    await asyncio.gather(*sends)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+await run_script(OUR_SCRIPT, "ours-lost")
+print(f"ours: {count_messages('ours-lost')} of {LOST} messages arrived")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Batteries now included? `confluent_kafka.aio.AIOProducer`
+
+# %%
+from importlib.metadata import version
+
+from confluent_kafka.aio import AIOProducer
+
+print(f"confluent-kafka {version('confluent-kafka')} ships confluent_kafka.aio.AIOProducer")
+
+
+async def aio_latency(**options: float) -> float:
+    """Seconds per message for sequential awaited sends through AIOProducer."""
+    producer = AIOProducer(config(), **options)
+    try:
+        start = time.perf_counter()
+        for i in range(3):
+            delivery = await producer.produce("aio-latency", f"message {i}".encode())
+            await delivery  # the first await queues, the second waits for the broker
+        return (time.perf_counter() - start) / 3
+    finally:
+        await producer.close()
+
+
+print(f"AIOProducer, defaults:            {await aio_latency() * 1000:.0f} ms per message")
+print(f"AIOProducer, buffer_timeout=0.01: "
+      f"{await aio_latency(buffer_timeout=0.01) * 1000:.0f} ms per message")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# - official, and async all the way through (consumer too), but marked experimental
+# - built for throughput: it buffers messages (`batch_size=1000`, `buffer_timeout=1.0` s)
+#   before handing them to librdkafka, so a lone message waits; tune it for latency
+# - blocking calls go to its own thread pool
+# - for a handful of messages and a clear picture of what happens where: the 60 lines above
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Takeaways
+#
+# - a callback from another thread reaches the loop through `loop.call_soon_threadsafe()`,
+#   and nothing else
+# - a future can be done before your callback fires: check `future.done()`
+# - an error object is not an exception until you wrap it
+# - whoever queues work must flush it: give the bridge `async with`
+# - block in threads (`asyncio.to_thread`), never on the loop
+
+# %% tags=["remove-cell"]
+deck.close()  # the mock cluster shuts down with its owner

@@ -1,0 +1,233 @@
+"""Tests for examples.kafka_producer, against librdkafka's mock cluster or a real one."""
+
+import asyncio
+import gc
+import logging
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka import TopicPartition as AIOTopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+
+from examples.kafka_cluster import kafka_cluster
+from examples.kafka_producer import AsyncProducer
+
+pytestmark = pytest.mark.timeout(60)  # a hung send fails the test instead of stalling the suite
+
+QUIET = {"log_level": 2}  # librdkafka logs connection failures to fd 2; the tests expect them
+MESSAGE_TIMEOUT_MS = 1500  # how long librdkafka tries an unreachable broker before failing
+NEVER = 10.0  # seconds: far beyond any expected wait; only stops a broken test from hanging
+
+
+@pytest.fixture(scope="module")
+def bootstrap() -> Iterator[str]:
+    """Bootstrap servers of one mock cluster shared by this module's tests."""
+    with kafka_cluster() as servers:
+        yield servers
+
+
+@pytest.fixture
+def topic() -> str:
+    """A topic name no other test uses (the mock cluster creates it on first produce)."""
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def unreachable() -> str:
+    """Bootstrap servers where nobody listens: a port bound, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return f"127.0.0.1:{port}"
+
+
+def read_back(bootstrap: str, topic: str, count: int) -> list[Message]:
+    """Read up to `count` messages of `topic` from offset 0 with a confluent Consumer."""
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "tests", "enable.auto.commit": False, **QUIET}
+    )
+    try:
+        partitions = consumer.list_topics(topic, timeout=NEVER).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        messages: list[Message] = []
+        deadline = time.monotonic() + NEVER
+        while len(messages) < count and time.monotonic() < deadline:
+            batch = consumer.consume(count - len(messages), timeout=0.5)
+            messages += [m for m in batch if m.error() is None]
+        return messages
+    finally:
+        consumer.close()
+
+
+async def read_back_aiokafka(
+    bootstrap: str, topic: str, partitions: set[int], count: int
+) -> list[Any]:
+    """Read up to `count` messages from offset 0 of `partitions` with aiokafka's consumer."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        assigned = [AIOTopicPartition(topic, p) for p in partitions]
+        consumer.assign(assigned)
+        for tp in assigned:
+            consumer.seek(tp, 0)
+        records: list[Any] = []
+        async with asyncio.timeout(NEVER):
+            while len(records) < count:
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    records += batch
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def test_send_returns_the_delivered_message(bootstrap: str, topic: str) -> None:
+    """An awaited send returns the message with the topic, partition and offset it got."""
+    async with AsyncProducer({"bootstrap.servers": bootstrap}) as producer:
+        delivered = await producer.send(topic, b"hello", key=b"greeting")
+    assert delivered.topic() == topic
+    assert delivered.value() == b"hello"
+    assert delivered.key() == b"greeting"
+    assert (delivered.partition() or 0) >= 0
+    assert delivered.offset() == 0  # first message of a fresh topic partition
+
+
+async def test_messages_round_trip_to_a_confluent_consumer(bootstrap: str, topic: str) -> None:
+    """Concurrent sends all arrive, at the offsets send() reported, for an independent Consumer."""
+    count = 50
+    config = {"bootstrap.servers": bootstrap}
+    async with AsyncProducer(config) as producer, asyncio.TaskGroup() as tg:
+        sends = [tg.create_task(producer.send(topic, f"m{i}", f"k{i}")) for i in range(count)]
+    received = await asyncio.to_thread(read_back, bootstrap, topic, count)
+    expected = sorted(f"m{i}".encode() for i in range(count))
+    assert sorted(m.value() or b"" for m in received) == expected
+    assert {(m.key(), m.partition(), m.offset()) for m in received} == {
+        (s.result().key(), s.result().partition(), s.result().offset()) for s in sends
+    }
+
+
+async def test_messages_round_trip_to_aiokafka(bootstrap: str, topic: str) -> None:
+    """Messages sent through the bridge are read back by aiokafka's AIOKafkaConsumer."""
+    count = 20
+    config = {"bootstrap.servers": bootstrap}
+    async with AsyncProducer(config) as producer, asyncio.TaskGroup() as tg:
+        sends = [tg.create_task(producer.send(topic, f"m{i}")) for i in range(count)]
+    partitions = {s.result().partition() or 0 for s in sends}
+    records = await read_back_aiokafka(bootstrap, topic, partitions, count)
+    assert sorted(r.value for r in records) == sorted(f"m{i}".encode() for i in range(count))
+
+
+async def test_unreachable_broker_raises_kafka_exception(unreachable: str, topic: str) -> None:
+    """With no broker, send() raises KafkaException once message.timeout.ms passes, never hangs."""
+    config = {"bootstrap.servers": unreachable, "message.timeout.ms": MESSAGE_TIMEOUT_MS, **QUIET}
+    async with AsyncProducer(config) as producer:
+        with pytest.raises(KafkaException) as raised:
+            async with asyncio.timeout(NEVER):
+                await producer.send(topic, b"hello?")
+    error = raised.value.args[0]
+    assert isinstance(error, KafkaError)
+    assert error.code() == KafkaError._MSG_TIMED_OUT
+
+
+async def test_cancelled_send_leaves_the_producer_working(
+    bootstrap: str, topic: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cancelling a send while its report is pending breaks neither later sends nor the loop."""
+    caplog.set_level(logging.ERROR, logger="asyncio")  # "Exception in callback settle(...)"
+    async with AsyncProducer({"bootstrap.servers": bootstrap}) as producer:
+        impatient = asyncio.create_task(producer.send(topic, b"never mind"))
+        await asyncio.sleep(0)  # let it produce and start waiting for its report
+        impatient.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await impatient
+        async with asyncio.timeout(NEVER):
+            delivered = [await producer.send(topic, f"after {i}") for i in range(3)]
+    assert [m.value() for m in delivered] == [b"after 0", b"after 1", b"after 2"]
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+
+
+async def test_close_delivers_every_message_in_flight(bootstrap: str, topic: str) -> None:
+    """close() flushes: thousands of sends still waiting when it is called all get delivered."""
+    count = 3000
+    producer = AsyncProducer({"bootstrap.servers": bootstrap})
+    sends = [asyncio.create_task(producer.send(topic, f"m{i}")) for i in range(count)]
+    await asyncio.sleep(0)  # every send has produced; hardly any report is back yet
+    await producer.close()
+    delivered = await asyncio.gather(*sends)
+    assert len({(m.partition(), m.offset()) for m in delivered}) == count
+    assert len(await asyncio.to_thread(read_back, bootstrap, topic, count)) == count
+
+
+# A whole program that batches for up to a second (linger.ms), then leaves the block and exits.
+SCRIPT = """
+import asyncio, sys
+from examples.kafka_producer import AsyncProducer
+
+async def main(bootstrap: str, topic: str, count: str) -> None:
+    config = {"bootstrap.servers": bootstrap, "linger.ms": 1000, "log_level": 2}
+    async with AsyncProducer(config) as producer:
+        sends = [asyncio.create_task(producer.send(topic, str(i))) for i in range(int(count))]
+        await asyncio.sleep(0)
+    await asyncio.gather(*sends)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+def test_program_exiting_after_async_with_delivers_everything(bootstrap: str, topic: str) -> None:
+    """Leaving `async with` flushes, so a program that exits right after loses nothing."""
+    count = 1000
+    subprocess.run(
+        [sys.executable, "-c", SCRIPT, bootstrap, topic, str(count)], check=True, timeout=NEVER
+    )
+    assert len(read_back(bootstrap, topic, count)) == count
+
+
+async def test_close_fails_the_undeliverable_sends(unreachable: str, topic: str) -> None:
+    """If flush() times out, close() raises and the waiting sends fail instead of hanging."""
+    producer = AsyncProducer({"bootstrap.servers": unreachable, **QUIET})
+    sends = [asyncio.create_task(producer.send(topic, f"m{i}")) for i in range(3)]
+    await asyncio.sleep(0)  # all three are queued, none can be delivered
+    with pytest.raises(KafkaException, match="3 message"):
+        await producer.close(flush_timeout=0.5)
+    results = await asyncio.gather(*sends, return_exceptions=True)
+    assert all(isinstance(r, KafkaException) for r in results)
+
+
+async def test_send_after_close_raises(bootstrap: str, topic: str) -> None:
+    """A closed producer refuses new messages instead of queueing them for nobody."""
+    producer = AsyncProducer({"bootstrap.servers": bootstrap})
+    await producer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await producer.send(topic, b"too late")
+
+
+def test_construction_needs_a_running_loop(bootstrap: str) -> None:
+    """Built outside a running event loop, the producer refuses instead of never polling."""
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        AsyncProducer({"bootstrap.servers": bootstrap})
+
+
+async def test_clean_under_asyncio_debug_mode(
+    bootstrap: str, topic: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In debug mode: no slow callbacks, no unretrieved exceptions, no thread-safety errors."""
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)  # also makes non-thread-safe calls from the poll thread raise
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    async with AsyncProducer({"bootstrap.servers": bootstrap}) as producer:
+        impatient = asyncio.create_task(producer.send(topic, b"never mind"))
+        await asyncio.sleep(0)
+        impatient.cancel()
+        async with asyncio.timeout(NEVER), asyncio.TaskGroup() as tg:
+            for i in range(20):  # debug mode records a traceback per task: keep steps short
+                tg.create_task(producer.send(topic, f"m{i}"))
+    del impatient
+    gc.collect()  # "never retrieved" is logged when an unobserved failed future is collected
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
