@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, cast
@@ -220,7 +220,11 @@ def execute(source: Source, timeout: int) -> tuple[NotebookNode, list[str]]:
         try:
             client.execute(env=env, stderr=stderr)
         except Exception as error:
-            raise execution_error(source, current.get("index"), error, timeout, stderr) from None
+            index = current.get("index")
+            found = None if index is None else error_output(notebook.cells[index])
+            if found is not None and found[0] == "KeyboardInterrupt":
+                raise KeyboardInterrupt from None  # Ctrl-C reached the kernel too
+            raise execution_error(source, index, error, timeout, stderr) from None
         finally:
             shut_down(client)
             notebook.cells.remove(probe)
@@ -271,7 +275,33 @@ def error_output(cell: NotebookNode) -> tuple[str, str, int] | None:
     return None
 
 
+MAX_OUTPUT = 1_000_000  # characters of text one cell may put on a slide
+
+
+def output_size(cell: NotebookNode) -> int:
+    size = 0
+    for output in cell.get("outputs", []):
+        size += len(output.get("text", ""))
+        for mime in ("text/plain", "text/html", "text/markdown"):
+            size += len(output.get("data", {}).get(mime, ""))
+    return size
+
+
+def check_outputs(source: Source) -> None:
+    """Refuse outputs no slide can show; a cell tagged remove-output may print what it likes."""
+    for index, cell in enumerate(source.notebook.cells):
+        if "remove-output" in cell.metadata.get("tags", []):
+            continue
+        size = output_size(cell)
+        if size > MAX_OUTPUT:
+            raise BuildError(
+                f"{source.where(index)}: printed {size / 1e6:.1f} MB of text, more than a slide "
+                f"can show (limit {MAX_OUTPUT / 1e6:.0f} MB); print less or tag it remove-output"
+            )
+
+
 def check_expected_errors(source: Source) -> None:
+    check_outputs(source)
     for index, cell in enumerate(source.notebook.cells):
         tags = cell.metadata.get("tags", [])
         if cell.cell_type != "code" or "raises-exception" not in tags or "skip-execution" in tags:
@@ -400,9 +430,13 @@ def store_cached(source: Source, imported: Sequence[str]) -> None:
         print(f"cannot write the execution cache ({error})", file=sys.stderr)
 
 
+def interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def execute_in_worker(source: Source, timeout: int) -> tuple[NotebookNode, list[str]]:
-    """execute() in a pool process; Ctrl-C is the parent's to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """execute() in a pool process; SIGTERM interrupts it like Ctrl-C: its kernel is shut down."""
+    signal.signal(signal.SIGTERM, interrupt)
     return execute(source, timeout)
 
 
@@ -429,6 +463,8 @@ def execute_all(sources: Sequence[Source], timeout: int, jobs: int, use_cache: b
             except KeyboardInterrupt:
                 for future in futures:
                     future.cancel()
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()  # each worker shuts its kernel down, then exits
                 raise
     for index, source in enumerate(pending):
         result = results[index]
@@ -589,6 +625,8 @@ def build(
     paths = resolve_sources(patterns)
     check_writable(out)
     sources = [read_source(path) for path in paths]
+    for name, fragments in collect_examples(sources).items():
+        module_text(name, fragments)  # refuse what extract would refuse, before any kernel runs
     for source in sources:
         inline_images(source)
     execute_all(sources, timeout, jobs, use_cache)
@@ -668,6 +706,31 @@ def check_notebook_only(fragments: Sequence[Fragment], trees: Sequence[ast.Modul
                 )
 
 
+def top_level_names(tree: ast.Module) -> Iterator[tuple[str, int]]:
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield node.name, node.lineno
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, node.lineno
+
+
+def check_conflicts(name: str, fragments: Sequence[Fragment], trees: Sequence[ast.Module]) -> None:
+    """Two slide files defining the same name in one module would silently overwrite each other."""
+    seen: dict[str, tuple[Fragment, int]] = {}
+    for fragment, tree in zip(fragments, trees, strict=True):
+        for defined, line in top_level_names(tree):
+            first, first_line = seen.setdefault(defined, (fragment, line))
+            if first.source.path != fragment.source.path:
+                raise BuildError(
+                    f"{fragment.source.where(fragment.index, line)}: examples/{name}.py would get "
+                    f"`{defined}` twice; it is already defined at "
+                    f"{first.source.where(first.index, first_line)}"
+                )
+
+
 def origin(fragment: Fragment) -> str:
     """The fragment's file as the header names it: the same from whatever folder extract runs."""
     path = fragment.source.path.resolve()
@@ -678,6 +741,7 @@ def module_text(name: str, fragments: Sequence[Fragment]) -> str:
     """The generated module, before formatting: header, hoisted imports, code, entry point."""
     trees = [parse_fragment(fragment) for fragment in fragments]
     check_notebook_only(fragments, trees)
+    check_conflicts(name, fragments, trees)
     future: list[str] = []
     imports: list[str] = []
     bodies: list[str] = []

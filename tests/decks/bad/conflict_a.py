@@ -1,0 +1,3 @@
+# %% tags=["example:shared"]
+def helper() -> int:
+    return 1

@@ -1,0 +1,6 @@
+# %% [markdown]
+# # Another file
+
+# %% tags=["example:shared"]
+def helper() -> int:
+    return 2

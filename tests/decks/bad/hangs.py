@@ -1,0 +1,7 @@
+# %% [markdown]
+# # A cell that never finishes
+
+# %%
+import time
+
+time.sleep(120)

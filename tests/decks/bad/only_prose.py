@@ -1,0 +1,4 @@
+# %% [markdown]
+# # Only prose
+#
+# Not a line of code, and that is fine.

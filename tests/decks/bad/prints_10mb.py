@@ -1,0 +1,5 @@
+# %% [markdown]
+# # A cell that prints far too much
+
+# %%
+print("x" * 10_000_000)
