@@ -55,19 +55,19 @@ async def main(
     started: asyncio.Future[int] | None = None,
 ) -> None:
     """Serve echo clients until cancelled; `started` gets the port once we are listening."""
-    # the TaskGroup keeps a reference to every client's task, and cancels them on the way out
-    async with asyncio.TaskGroup() as handlers:
+    # one TaskGroup holds the server and every client: cancelling main cancels them together
+    async with asyncio.TaskGroup() as tasks:
 
         def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            handlers.create_task(handle_echo(reader, writer, idle_timeout))
+            tasks.create_task(handle_echo(reader, writer, idle_timeout))
 
         server = await asyncio.start_server(on_connect, host, port)
-        async with server:  # on the way out: stop listening, release the port
-            bound_port: int = server.sockets[0].getsockname()[1]
-            print(f"server: listening on {host}:{bound_port}")
-            if started is not None:
-                started.set_result(bound_port)
-            await server.serve_forever()  # -- only a cancellation gets us out of here --
+        tasks.create_task(server.serve_forever())  # closes the server when cancelled
+        bound_port: int = server.sockets[0].getsockname()[1]
+        print(f"server: listening on {host}:{bound_port}")
+        if started is not None:
+            started.set_result(bound_port)
+        # -- main waits here, at the end of the TaskGroup block, until it is cancelled --
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """Tests for examples/echo_client.py, against the real echo server on a free loopback port."""
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
@@ -23,8 +22,8 @@ async def port() -> AsyncIterator[int]:
         port = await started
     yield port
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await asyncio.wait([task])
+    assert task.cancelled(), f"the server ended with {task.exception()!r}"
 
 
 async def test_echo_client_returns_the_echoes_in_order(port: int) -> None:

@@ -44,9 +44,10 @@ async def start_server() -> AsyncIterator[StartServer]:
     yield start
     for task in tasks:
         task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
     for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        assert task.cancelled(), f"the server ended with {task.exception()!r}"
 
 
 class Handled(NamedTuple):
