@@ -53,7 +53,7 @@ def kafka_cluster() -> Iterator[str]:
         owner.close()  # the mock brokers shut down with the handle that owns them
 
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 import asyncio
 import contextlib
 import socket
@@ -123,7 +123,7 @@ def loop_errors() -> Iterator[tuple[list[dict[str, object]], asyncio.Event]]:
 # The seed's code, fixed only enough to run and type-check (`bytes` instead of `dict`, type
 # hints). **Don't copy this one.**
 
-# %% tags=["example:kafka_seed_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_seed_producer"]
 import asyncio
 import functools
 from typing import Any
@@ -246,7 +246,7 @@ except TimeoutError:
 # A program that fires off messages and exits, with a producer tuned for throughput: it
 # batches for up to half a second (`linger.ms`) before sending.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 LOST = 1000  # messages each script produces before it exits
 LINGER_MS = 500  # librdkafka waits this long to fill a batch (the default is 5 ms)
 
@@ -298,7 +298,7 @@ print(f"seed: {count_messages('seed-lost')} of {LOST} messages arrived")
 #   (`asyncio.to_thread`), fail loudly if anything was not delivered
 # - built with `get_running_loop()`: no running loop, no producer
 
-# %% tags=["example:kafka_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
 import asyncio
 import functools
 import threading
@@ -324,7 +324,7 @@ def settle(reports: list[Report]) -> None:
             future.set_result(message)
 
 
-# %% tags=["example:kafka_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
 class AsyncProducer:
     """Awaitable Kafka sends: a poll thread collects delivery reports, the loop settles them."""
 
@@ -409,7 +409,7 @@ print(f"ours: {ours_latency * 1000:.1f} ms per message "
 print("last one:", delivered.topic(), "partition", delivered.partition(),
       "offset", delivered.offset())
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 async with AsyncProducer(config(**{
     "bootstrap.servers": f"127.0.0.1:{closed_port()}", "message.timeout.ms": 1500,
 })) as producer:
@@ -420,7 +420,7 @@ async with AsyncProducer(config(**{
         error = exc.args[0]
         print(f"KafkaException after {time.perf_counter() - start:.1f} s: {error.name()}")
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 async with AsyncProducer(config()) as producer:
     impatient = asyncio.create_task(producer.send("ours-cancel", b"never mind"))
     await asyncio.sleep(0)  # let it produce
@@ -429,7 +429,7 @@ async with AsyncProducer(config()) as producer:
     print("after a cancelled send, the next one lands at offset", delivered.offset())
 
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 OUR_SCRIPT = """
 import asyncio, sys
 from examples.kafka_producer import AsyncProducer
@@ -476,7 +476,9 @@ print(f"AIOProducer, defaults:            {await aio_latency() * 1000:.0f} ms pe
 print(f"AIOProducer, buffer_timeout=0.01: "
       f"{await aio_latency(buffer_timeout=0.01) * 1000:.0f} ms per message")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## `AIOProducer`: trade-offs
+#
 # - official, and async all the way through (consumer too), but marked experimental
 # - built for throughput: it buffers messages (`batch_size=1000`, `buffer_timeout=1.0` s)
 #   before handing them to librdkafka, so a lone message waits; tune it for latency
