@@ -222,7 +222,8 @@ def execute(source: Source, timeout: int) -> tuple[NotebookNode, list[str]]:
         except Exception as error:
             index = current.get("index")
             found = None if index is None else error_output(notebook.cells[index])
-            if found is not None and found[0] == "KeyboardInterrupt":
+            interrupted = found is not None and found[0] == "KeyboardInterrupt"
+            if interrupted and not isinstance(error, CellTimeoutError):
                 raise KeyboardInterrupt from None  # Ctrl-C reached the kernel too
             raise execution_error(source, index, error, timeout, stderr) from None
         finally:
@@ -731,10 +732,19 @@ def check_conflicts(name: str, fragments: Sequence[Fragment], trees: Sequence[as
                 )
 
 
-def origin(fragment: Fragment) -> str:
-    """The fragment's file as the header names it: the same from whatever folder extract runs."""
-    path = fragment.source.path.resolve()
+def origin(source: Source) -> str:
+    """The source as a module header names it: the same from whatever folder extract runs."""
+    path = source.path.resolve()
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
+def generated_from(path: Path) -> list[str] | None:
+    """The origins a generated module's header names, or None for a file written by hand."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if GENERATED not in text:
+        return None
+    listing = text.split(f"{GENERATED} from:", 1)[-1].split("Do not edit", 1)[0]
+    return listing.split()
 
 
 def module_text(name: str, fragments: Sequence[Fragment]) -> str:
@@ -760,7 +770,8 @@ def module_text(name: str, fragments: Sequence[Fragment]) -> str:
         body = "\n".join(line for i, line in enumerate(lines) if i not in hoisted).strip("\n")
         if body:
             bodies.append(body)
-    origins = "".join(f"\n    {origin}" for origin in dict.fromkeys(map(origin, fragments)))
+    names = dict.fromkeys(origin(fragment.source) for fragment in fragments)
+    origins = "".join(f"\n    {name}" for name in names)
     header = (
         f'"""The `{name}` example of the talk.\n\n'
         f"{GENERATED} from:{origins}\n"
@@ -839,12 +850,17 @@ def generate_examples(sources: Sequence[Source]) -> dict[str, str]:
 
 
 def extract(patterns: Sequence[str], examples: Path, check: bool) -> int:
-    """Write (or, with check, compare) examples/; returns the exit status."""
+    """Write (or, with check, compare) examples/; returns the exit status.
+
+    Given some sources only, modules generated from other slide files are left alone.
+    """
     sources = [read_source(path) for path in resolve_sources(patterns)]
+    in_scope = {origin(source) for source in sources}
     wanted = generate_examples(sources)
     present = (
         {path.name: path for path in sorted(examples.glob("*.py"))} if examples.is_dir() else {}
     )
+    stale: list[Path] = []
     problems: list[str] = []
     for name, text in wanted.items():
         path = examples / name
@@ -853,10 +869,14 @@ def extract(patterns: Sequence[str], examples: Path, check: bool) -> int:
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{display_path(path)}: differs from its slides")
     for name, path in present.items():
-        if name not in wanted:
-            generated = GENERATED in path.read_text(encoding="utf-8", errors="replace")
-            reason = "stale: no slide tags it" if generated else "has no source: written by hand?"
-            problems.append(f"{display_path(path)}: {reason}")
+        if name in wanted:
+            continue
+        origins = generated_from(path)
+        if origins is None:
+            problems.append(f"{display_path(path)}: has no source: written by hand?")
+        elif not patterns or in_scope.intersection(origins):
+            stale.append(path)
+            problems.append(f"{display_path(path)}: stale: no slide tags it")
     if check:
         for problem in problems:
             print(problem)
@@ -869,10 +889,9 @@ def extract(patterns: Sequence[str], examples: Path, check: bool) -> int:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             write_atomically(path, text)
             print(f"wrote {display_path(path)}")
-    for name, path in present.items():
-        if name not in wanted and GENERATED in path.read_text(encoding="utf-8", errors="replace"):
-            path.unlink()
-            print(f"removed stale {display_path(path)}")
+    for path in stale:
+        path.unlink()
+        print(f"removed stale {display_path(path)}")
     return 0
 
 

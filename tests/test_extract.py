@@ -152,7 +152,7 @@ def test_check_reports_every_kind_of_drift(
     greeter = examples / "greeter.py"
     greeter.write_text(greeter.read_text().replace("hello", "howdy"))
     (examples / "counter.py").unlink()
-    write(examples, "old.py", f'"""{build.GENERATED} from gone.py."""\n')
+    write(examples, "old.py", f'"""{build.GENERATED} from:\n    01.py\nDo not edit."""\n')
     write(examples, "mine.py", '"""Written by hand."""\n')
     capsys.readouterr()
     assert build.extract(deck, examples, check=True) == 1
@@ -174,11 +174,19 @@ def test_editing_a_tagged_line_is_drift_until_extract_runs(deck: list[str], exam
     assert build.extract(deck, examples, check=True) == 0
 
 
+def test_modules_from_slides_out_of_scope_are_left_alone(deck: list[str], examples: Path) -> None:
+    """Extracting named files neither flags nor removes the modules of other slide files."""
+    write(examples, "other.py", f'"""{build.GENERATED} from:\n    99_other.py\nDo not edit."""\n')
+    assert build.extract(deck, examples, check=True) == 0
+    assert build.extract(deck, examples, check=False) == 0
+    assert (examples / "other.py").exists()
+
+
 def test_extract_removes_stale_generated_modules_but_not_hand_written_ones(
     deck: list[str], examples: Path
 ) -> None:
     """A generated module whose tag vanished is removed; a hand-written file is left alone."""
-    write(examples, "old.py", f'"""{build.GENERATED} from gone.py."""\n')
+    write(examples, "old.py", f'"""{build.GENERATED} from:\n    01.py\nDo not edit."""\n')
     write(examples, "mine.py", '"""Written by hand."""\n')
     assert build.extract(deck, examples, check=False) == 0
     assert not (examples / "old.py").exists()
