@@ -1,0 +1,135 @@
+"""What the slide sources declare, and how the tests reach the deck and Chromium.
+
+Shared by the browser, PDF and serve tests. The deck is $DECK_HTML (default build/index.html);
+the sources it was built from are $DECK_SOURCES (paths separated by the OS path separator) or,
+by default, the executed notebooks that the same build wrote next to it, in notebooks/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from nbconvert.filters import markdown2html
+from nbformat import NotebookNode
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:")
+SAME_BUILD_SECONDS = 10  # notebooks written this long before index.html belong to its build
+
+
+@dataclasses.dataclass
+class Subslide:
+    """One reveal.js slide (a leaf <section>): its indices, fragments and speaker notes."""
+
+    h: int
+    v: int
+    fragments: int = 0
+    notes: list[str] = dataclasses.field(default_factory=list)  # each notes cell, as plain text
+
+
+def deck_path() -> Path:
+    return Path(os.environ.get("DECK_HTML", ROOT / "build" / "index.html")).resolve()
+
+
+def source_paths(deck: Path) -> list[Path]:
+    """The files the deck was built from: $DECK_SOURCES, else the build's executed notebooks."""
+    listed = os.environ.get("DECK_SOURCES")
+    if listed:
+        return [Path(path) for path in listed.split(os.pathsep) if path]
+    # build.py writes every notebook just before index.html and removes none: a notebook
+    # much older than the deck is left over from an earlier build with other sources.
+    built = deck.stat().st_mtime
+    notebooks = sorted((deck.parent / "notebooks").glob("*.ipynb"))
+    return [path for path in notebooks if path.stat().st_mtime >= built - SAME_BUILD_SECONDS]
+
+
+def read_notebook(path: Path) -> NotebookNode:
+    if path.suffix == ".ipynb":
+        notebook: NotebookNode = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+        return notebook
+    text: NotebookNode = jupytext.read(path, fmt="py:percent")
+    return text
+
+
+def plain_text(html: str) -> str:
+    """The words of some HTML, whitespace collapsed: how notes are compared."""
+    return " ".join(BeautifulSoup(html, "html.parser").get_text().split())
+
+
+def declared_slides(notebooks: Sequence[NotebookNode]) -> list[Subslide]:
+    """The slides nbconvert makes of the notebooks, merged in order, as build.py merges them.
+
+    nbconvert's rules: remove-cell cells are dropped first; the first cell that is neither
+    skip nor notes starts a slide whatever its type; slide starts a new horizontal slide,
+    subslide a new slide below it; fragment steps; notes go to the current slide's notes.
+    """
+    cells = [
+        cell
+        for notebook in notebooks
+        for cell in notebook.cells
+        if "remove-cell" not in cell.metadata.get("tags", [])
+    ]
+    slides: list[Subslide] = []
+    for cell in cells:
+        kind = cell.metadata.get("slideshow", {}).get("slide_type", "-") or "-"
+        if not slides:
+            if kind in {"skip", "notes"}:
+                continue
+            kind = "slide"
+        if kind == "slide":
+            slides.append(Subslide(h=slides[-1].h + 1 if slides else 0, v=0))
+        elif kind == "subslide":
+            slides.append(Subslide(h=slides[-1].h, v=slides[-1].v + 1))
+        elif kind == "fragment":
+            slides[-1].fragments += 1
+        elif kind == "notes":
+            source = cell.source
+            html = markdown2html(source) if cell.cell_type == "markdown" else source
+            slides[-1].notes.append(plain_text(html))
+    return slides
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium, or $CHROMIUM; Playwright's own browser download is never used."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "chromium"):
+        found = shutil.which(candidate) if candidate else None
+        if found:
+            return found
+    return None
+
+
+def require(condition: object, reason: str) -> None:
+    """Skip with the reason outside CI; in CI (env CI set) a missing prerequisite fails."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this cannot be skipped)")
+    pytest.skip(reason)
+
+
+def require_deck_and_chromium() -> tuple[Path, str]:
+    deck = deck_path()
+    chromium = chromium_path()
+    require(chromium, "Chromium is not installed (apt-get install chromium, or set CHROMIUM)")
+    require(deck.is_file(), f"no deck at {deck}: run `python build.py build` (or set DECK_HTML)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        require(False, "playwright is not installed: pip install -e '.[dev]'")
+    assert chromium is not None
+    return deck, chromium
