@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup extract build deck test lint clean
+.PHONY: help setup extract build deck test lint serve pdf clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,6 +39,13 @@ test: setup ## check examples/ for drift, lint, build the deck, run the whole su
 	$(PY) build.py extract --check
 	$(MAKE) --no-print-directory lint deck
 	$(PY) -m pytest
+
+PORT ?= 8000
+serve: setup ## build, serve build/ on 127.0.0.1:8000 (PORT=N), rebuild on edits, reload the browser
+	$(PY) build.py serve --port $(PORT)
+
+pdf: setup ## print the built deck to build/talk.pdf, one page per slide (needs Chromium)
+	$(PY) build.py pdf
 
 clean: ## remove build/ and caches (keeps .venv and node_modules)
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache
