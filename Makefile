@@ -6,10 +6,12 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup extract build deck test lint serve pdf clean
+PYTHONS ?= 3.11 3.12 3.13
+
+.PHONY: help setup extract build deck test test-all lint serve pdf clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +41,13 @@ test: setup ## check examples/ for drift, lint, build the deck, run the whole su
 	$(PY) build.py extract --check
 	$(MAKE) --no-print-directory lint deck
 	$(PY) -m pytest
+
+test-all: ## run `make test` on each Python in PYTHONS (3.11 3.12 3.13) the machine has, e.g. via pyenv
+	@set -e; for version in $(PYTHONS); do \
+	    python=$$(.ci/find-python $$version) || { echo "== Python $$version: not found, skipped"; continue; }; \
+	    echo "== Python $$version: $$python"; \
+	    $(MAKE) --no-print-directory test PYTHON=$$python VENV=.venv-$$version; \
+	done
 
 PORT ?= 8000
 serve: setup ## build, serve build/ on 127.0.0.1:8000 (PORT=N), rebuild on edits, reload the browser
