@@ -16,6 +16,7 @@ import aiohttp  # for async HTTP requests
 from examples.cat_server import DEFAULT_LATENCY, serving
 
 CATS = (200, 418, 500)  # OK, I'm a Teapot, Internal Server Error
+TIMEOUT = aiohttp.ClientTimeout(total=10)  # per request: aiohttp's default is 5 minutes
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,10 @@ STRATEGIES: dict[str, Fetcher] = {
 async def main(latency: float = DEFAULT_LATENCY) -> dict[str, float]:
     """Fetch the cats every way in turn and print how long each way took."""
     totals = {}
-    async with serving(latency=latency) as base_url, aiohttp.ClientSession() as session:
+    async with (
+        serving(latency=latency) as base_url,
+        aiohttp.ClientSession(timeout=TIMEOUT) as session,
+    ):
         for name, fetch in STRATEGIES.items():
             start = time.perf_counter()
             await fetch(session, base_url)

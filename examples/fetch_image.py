@@ -10,24 +10,28 @@ from collections.abc import AsyncIterator
 import aiohttp
 import requests
 
+TIMEOUT = 10  # seconds: without a timeout, a server that never answers hangs us forever
+
 
 def fetch_image_sync(url: str) -> bytes:
     """Download an image and wait for it: nothing else happens meanwhile."""
-    response = requests.get(url, timeout=10)
+    response = requests.get(url, timeout=TIMEOUT)
     response.raise_for_status()
     return response.content
 
 
 async def fetch_image_async(url: str) -> bytes:
     """Download an image; while we wait for the network, the event loop runs other tasks."""
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)  # the default is 5 minutes
+    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
         response.raise_for_status()
         return await response.read()
 
 
 async def image_chunks(url: str, chunk_size: int = 1024) -> AsyncIterator[bytes]:
     """Yield the image a chunk at a time, as the bytes arrive from the network."""
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
         response.raise_for_status()
         async for chunk in response.content.iter_chunked(chunk_size):
             yield chunk

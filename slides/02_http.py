@@ -41,10 +41,12 @@ image_url
 # %% tags=["example:fetch_image"]
 import requests
 
+TIMEOUT = 10  # seconds: without a timeout, a server that never answers hangs us forever
+
 
 def fetch_image_sync(url: str) -> bytes:
     """Download an image and wait for it: nothing else happens meanwhile."""
-    response = requests.get(url, timeout=10)
+    response = requests.get(url, timeout=TIMEOUT)
     response.raise_for_status()
     return response.content
 
@@ -137,7 +139,8 @@ import aiohttp
 
 async def fetch_image_async(url: str) -> bytes:
     """Download an image; while we wait for the network, the event loop runs other tasks."""
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)  # the default is 5 minutes
+    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
         response.raise_for_status()
         return await response.read()
 
@@ -150,7 +153,8 @@ display_image(image_data_async, width="100px")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # `async with session.get(...) as response` also hands the connection back to the pool when the
-# block ends, even if reading fails.
+# block ends, even if reading fails. `ClientTimeout(total=...)` bounds the whole request;
+# requests' `timeout=` bounds each wait for bytes (connecting, then every read), not the total.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Takeaways
@@ -165,7 +169,8 @@ from collections.abc import AsyncIterator
 
 async def image_chunks(url: str, chunk_size: int = 1024) -> AsyncIterator[bytes]:
     """Yield the image a chunk at a time, as the bytes arrive from the network."""
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
         response.raise_for_status()
         async for chunk in response.content.iter_chunked(chunk_size):
             yield chunk

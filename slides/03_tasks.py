@@ -52,6 +52,7 @@ import aiohttp  # for async HTTP requests
 
 # %% tags=["example:cats"]
 CATS = (200, 418, 500)  # OK, I'm a Teapot, Internal Server Error
+TIMEOUT = aiohttp.ClientTimeout(total=10)  # per request: aiohttp's default is 5 minutes
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ async def fetch_cats_sequential(
 
 
 # %%
-session = aiohttp.ClientSession()  # one connection pool, shared by every request below
+session = aiohttp.ClientSession(timeout=TIMEOUT)  # one pool for every request below
 
 # %% slideshow={"slide_type": "subslide"}
 start = time.perf_counter()
@@ -358,7 +359,10 @@ STRATEGIES: dict[str, Fetcher] = {
 async def main(latency: float = DEFAULT_LATENCY) -> dict[str, float]:
     """Fetch the cats every way in turn and print how long each way took."""
     totals = {}
-    async with serving(latency=latency) as base_url, aiohttp.ClientSession() as session:
+    async with (
+        serving(latency=latency) as base_url,
+        aiohttp.ClientSession(timeout=TIMEOUT) as session,
+    ):
         for name, fetch in STRATEGIES.items():
             start = time.perf_counter()
             await fetch(session, base_url)

@@ -53,12 +53,14 @@ import time
 import requests
 
 CATS = [200, 418, 500]  # the same three cats as before
+TIMEOUT = 10  # seconds: never wait forever
 
 
 def fetch_a_cat_sync(base_url: str, number: int) -> bytes:
     """Fetch one cat with requests, blocking the calling thread until it arrives."""
     start_time = time.perf_counter()
-    response = requests.get(f"{base_url}/{number}", timeout=10)  # never wait forever
+    response = requests.get(f"{base_url}/{number}", timeout=TIMEOUT)
+    response.raise_for_status()  # an error status is an exception, not a picture
     print(f"  cat {number}: {time.perf_counter() - start_time:.2f} s")
     return response.content
 
