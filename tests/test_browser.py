@@ -151,9 +151,7 @@ def test_fragments_match_the_sources(session: Session, declared: list[Subslide])
 
 def test_arrow_keys_move_between_slides(session: Session, declared: list[Subslide]) -> None:
     """Right goes to the next slide and Left comes back, from the keyboard."""
-    start = next(
-        s for s in declared if s.v == 0 and s.fragments == 0 and s.h < declared[-1].h
-    )
+    start = next(s for s in declared if s.v == 0 and s.fragments == 0 and s.h < declared[-1].h)
     session.go(start)
     session.page.keyboard.press("ArrowRight")
     assert session.indices()["h"] == start.h + 1
