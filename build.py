@@ -1071,7 +1071,10 @@ def serve(patterns: Sequence[str], out: Path, port: int, timeout: int) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as error:  # e.g. the port is taken by another `make serve`
+        raise BuildError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
     server.daemon_threads = True
     stop = threading.Event()
     watcher = threading.Thread(target=rebuilder.watch, args=(stop, 0.5), daemon=True)
