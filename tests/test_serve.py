@@ -93,7 +93,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         wait_for(announced, "serve to print its address", seconds=30)
         assert found, log.read_text(encoding="utf-8")
         running = Server(process, found[0], slide, out)
-        wait_for(lambda: running.state()["version"].endswith(".1"), "the first build")
+        first = running.state
+        wait_for(lambda: first()["version"].endswith(".1") or first()["error"], "the first build")
+        assert first()["error"] is None
         yield running
     finally:
         if process.poll() is None:
