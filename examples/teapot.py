@@ -49,7 +49,7 @@ async def serving(app: TeapotApp, host: str = HOST, port: int = PORT) -> AsyncIt
             closing = server.close()  # stop accepting, release the port
             for connection in list(server.connections):  # keep-alive clients too
                 if not connection.close_if_idle():
-                    connection.abort()  # mid-request: we are not waiting for it
+                    connection.transport.abort()  # mid-request: we are not waiting for it
             await closing
             await server.after_stop()
 

@@ -158,3 +158,24 @@ async def test_client_that_resets_mid_request_leaves_the_server_serving(
     assert await tea(port) == TEA
     assert loop_errors == []
     assert error_logs(caplog) == []
+
+
+async def test_leaving_serving_with_a_half_sent_request_logs_no_error(
+    app: teapot.TeapotApp, loop_errors: LoopErrors, caplog: pytest.LogCaptureFixture
+) -> None:
+    """serving() hangs up on a client stuck mid-header without an error in the logs."""
+    async with teapot.serving(app, "127.0.0.1", 0) as url:
+        port = int(url.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHo")  # ...and nothing more
+        await writer.drain()
+        # one loop runs both: by the time this round trip is over, the server has read "GET..."
+        assert await tea(port) == TEA
+    try:
+        async with asyncio.timeout(GUARD):
+            assert await reader.read() == b""  # hung up on
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert loop_errors == []
+    assert error_logs(caplog) == []
