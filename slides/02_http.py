@@ -18,6 +18,9 @@ from IPython.display import Image, display
 from examples.cat_server import start_for_slides, t_rex_url
 
 base_url = await start_for_slides()
+# Tracebacks as plain Python prints them: where it failed and why, without pages of asyncio's
+# source around every frame (too long for a slide).
+# %xmode Plain
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Actually using `asyncio`!
@@ -276,7 +279,7 @@ await other_func()
 #
 # - outside a running loop, `get_event_loop()` quietly makes a loop that nobody closes; it is
 #   deprecated since 3.12 and an error since 3.14
-# - in a thread it fails, and in a running loop `run_until_complete` does:
+# - in a thread it fails:
 
 # %% tags=["example:running"]
 def fetch_the_legacy_way() -> int:
@@ -287,6 +290,9 @@ def fetch_the_legacy_way() -> int:
 
 # %% tags=["raises-exception"] raises="RuntimeError"
 await asyncio.to_thread(fetch_the_legacy_way)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### ...and in a running loop, `run_until_complete` fails
 
 # %% tags=["raises-exception"] raises="RuntimeError"
 coro = other_func()
