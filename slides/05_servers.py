@@ -38,6 +38,10 @@ HOST = os.environ.get("TEAPOT_HOST", "127.0.0.1")  # loopback: only this machine
 PORT = int(os.environ.get("TEAPOT_PORT", "8000"))  # 0 lets the OS pick a free port
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### One route, one coroutine
+
+# %% tags=["example:teapot"]
 def create_app(name: str = "teapot") -> TeapotApp:
     """Build the app; Sanic insists every app in a process has its own name."""
     app: TeapotApp = Sanic(name)
@@ -92,8 +96,10 @@ async def serving(app: TeapotApp, host: str = HOST, port: int = PORT) -> AsyncIt
 # we shut down. Aborting the transport hangs up just as fast, and Sanic tidies up as it does
 # when a client vanishes. A fault test found it: tests/test_teapot_faults.py.
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Making tea
 
-# %% slideshow={"slide_type": "fragment"}
+# %%
 import aiohttp
 
 app = create_app()
@@ -140,6 +146,10 @@ IDLE_TIMEOUT = 10.0  # seconds a client may stall before we hang up
 CHUNK_SIZE = 64 * 1024  # echo whatever has arrived, up to this many bytes at a time
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### One coroutine per client
+
+# %% tags=["example:echo_server"]
 async def handle_echo(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, idle_timeout: float = IDLE_TIMEOUT
 ) -> None:
@@ -229,6 +239,10 @@ HOST = os.environ.get("ECHO_HOST", "127.0.0.1")  # must match the echo server
 PORT = int(os.environ.get("ECHO_PORT", "8888"))  # must match the echo server
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Send a line, read its echo
+
+# %% tags=["example:echo_client"]
 async def echo_client(
     name: str, messages: list[str], host: str = HOST, port: int = PORT
 ) -> list[str]:
@@ -259,9 +273,7 @@ if __name__ == "__main__":
     asyncio.run(echo_client("client", sys.argv[1:] or ["hello", "world"]))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Let's run it
-#
-# One server, three clients, all at once, on one thread.
+# ## Let's run it: one server, three clients, one thread
 
 # %% slideshow={"slide_type": "fragment"}
 print("parent: starting the server")
@@ -276,8 +288,12 @@ async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
     carol = clients.create_task(echo_client("carol", ["a", "b", "c"], port=port))
     print("parent: waiting for the clients to finish...")
     # -- we exit the TaskGroup block here --
-print(f"parent: alice got {alice.result()}")
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The clients are done: stop the server
+
+# %%
+print(f"parent: alice got {alice.result()}")
 print("parent: cancelling the server")
 server_task.cancel()
 await asyncio.wait([server_task])  # wait for it to finish, without raising its CancelledError here
@@ -289,13 +305,6 @@ print(f"parent: all done! server cancelled: {server_task.cancelled()}")
 # A client that goes quiet and one that vanishes mid-message don't bother the others.
 
 # %% slideshow={"slide_type": "fragment"}
-import struct
-
-started = asyncio.get_running_loop().create_future()
-server_task = asyncio.create_task(main(port=0, idle_timeout=0.5, started=started))
-port = await started
-
-
 async def quiet_client() -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     host, client_port = writer.get_extra_info("sockname")
@@ -304,6 +313,13 @@ async def quiet_client() -> None:
     print("  quiet: the server hung up on me")
     writer.close()
     await writer.wait_closed()
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### One that pulls the plug
+
+# %%
+import struct
 
 
 async def vanishing_client() -> None:
@@ -319,6 +335,14 @@ async def vanishing_client() -> None:
     writer.transport.abort()
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Quiet, vanishing and polite, all at once
+
+# %%
+started = asyncio.get_running_loop().create_future()
+server_task = asyncio.create_task(main(port=0, idle_timeout=0.5, started=started))
+port = await started
+
 async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
     clients.create_task(quiet_client())
     clients.create_task(vanishing_client())
@@ -327,6 +351,10 @@ async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
 server_task.cancel()
 await asyncio.wait([server_task])
 print(f"parent: server cancelled: {server_task.cancelled()}, no handler crashed")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The server starts in the same cell as the clients because Jupyter sends a task's prints to the
+# cell that created it: started a cell earlier, the server's lines would be missing here.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Point out the order: the polite client finishes long before the quiet one is dropped, and
