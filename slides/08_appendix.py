@@ -51,6 +51,10 @@ async def after_latency(latency: float, draw: Callable[[], bytes]) -> bytes:
     return picture.result()
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Two handlers, one app
+
+# %% tags=["example:cat_server"]
 async def handle_status(request: web.Request) -> web.Response:
     """GET /{status}: the cat for a known status code, else the 404 cat with status 404."""
     try:
@@ -96,6 +100,10 @@ async def start_server(
     return runner, f"http://{bound_host}:{bound_port}"
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### ...or as an `async with`
+
+# %% tags=["example:cat_server"]
 @contextlib.asynccontextmanager
 async def serving(
     host: str = "127.0.0.1", port: int = 0, latency: float = DEFAULT_LATENCY
@@ -113,8 +121,7 @@ async def serving(
 #
 # Some demos block the kernel's event loop on purpose (`requests.get`, `time.sleep`). A server
 # on that loop would stall with them, so the slides' server gets its own loop in its own
-# thread. A hidden first cell does `base_url = await start_for_slides()`; the global `ExitStack`
-# keeps the server open for as long as the kernel lives.
+# thread.
 
 # %% tags=["example:cat_server"]
 import concurrent.futures
@@ -147,6 +154,13 @@ def serving_in_thread(
         loop.close()
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### One server per kernel
+#
+# A hidden first cell does `base_url = await start_for_slides()`; the global `ExitStack` keeps
+# the server open for as long as the kernel lives.
+
+# %% tags=["example:cat_server"]
 _slide_servers = contextlib.ExitStack()  # never closed: the server lives as long as the kernel
 _slide_url: str | None = None
 
@@ -166,6 +180,10 @@ def t_rex_url(base_url: str) -> str:
     return os.environ.get("T_REX_URL") or f"{base_url}{T_REX_PATH}"
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### From the command line
+
+# %% tags=["example:cat_server"]
 async def main() -> None:
     """Serve the stand-in until Ctrl-C: python -m examples.cat_server [--port N] [--latency S]."""
     parser = argparse.ArgumentParser(description="An offline stand-in for http.cat.")
@@ -215,6 +233,10 @@ def to_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A cat for every status
+
+# %% tags=["example:cat_server"]
 def draw_cat_face(ax: Axes, fur: str, happy: bool) -> None:
     """A cat face centred at (5, 7.4): ears, head, eyes, nose, mouth and whiskers."""
     for side in (1, -1):  # right half, then its mirror image
@@ -247,6 +269,10 @@ def status_cat_png(status: HTTPStatus) -> bytes:
         return to_png(fig)
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### And the dinosaur
+
+# %% tags=["example:cat_server"]
 @functools.cache
 def t_rex_png() -> bytes:
     """A green tyrannosaur facing right, as PNG bytes (drawn once)."""
@@ -301,13 +327,24 @@ if __name__ == "__main__":  # not run on the slide: the kernel is already runnin
 import time
 
 import aiohttp
-from IPython.display import Image, display
 
+pictures = []
 async with serving(latency=0.1) as url, aiohttp.ClientSession() as session:
     for path in ["/t-rex.png", "/200", "/418", "/503", "/999"]:
         start = time.perf_counter()
         async with session.get(url + path) as response:
-            picture = await response.read()
+            pictures.append(await response.read())
         elapsed = time.perf_counter() - start
         print(f"GET {path}: {response.status} {response.content_type}, {elapsed:.2f} s")
-        display(Image(data=picture, width=120))
+
+# %% tags=["remove-input"]
+# The pictures side by side, to fit the slide: one <img> each, its PNG inlined as a data: URL.
+import base64
+
+from IPython.display import HTML, display
+
+row = "".join(
+    f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" width="120">'
+    for png in pictures
+)
+display(HTML(f'<div style="display: flex; gap: 1em">{row}</div>'))
