@@ -22,7 +22,6 @@ import base64
 import dataclasses
 import functools
 import hashlib
-import importlib.metadata
 import json
 import mimetypes
 import multiprocessing
@@ -44,7 +43,6 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbconvert.exporters import SlidesExporter
 from nbformat import NotebookNode
 from traitlets.config import Config
 
@@ -353,9 +351,19 @@ def file_digest(path: Path) -> str | None:
 
 @functools.cache
 def environment_fingerprint() -> str:
-    """The interpreter and every installed package, version included."""
+    """The interpreter and every installed package, version included.
+
+    The packages' metadata folders are named `name-version.dist-info`: listing them is much
+    faster than parsing every METADATA file, and a no-change rebuild should take a second.
+    """
     packages = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+        {
+            path.name
+            for entry in sys.path
+            if os.path.isdir(entry)
+            for path in Path(entry).iterdir()
+            if path.suffix in {".dist-info", ".egg-info"}
+        }
     )
     return digest([CACHE_FORMAT, sys.executable, sys.version, packages])
 
@@ -406,6 +414,8 @@ def reuse_cached(source: Source) -> bool:
     for cell, (cell_outputs, count) in zip(cells, restored, strict=True):
         cell.outputs = cell_outputs
         cell.execution_count = count
+    if entry.get("language_info"):  # as the kernel reported it: the deck's highlighting uses it
+        source.notebook.metadata["language_info"] = entry["language_info"]
     return True
 
 
@@ -420,6 +430,7 @@ def store_cached(source: Source, imported: Sequence[str]) -> None:
         "source": str(source.path),
         "files": files,
         "environment": environment_used(texts),
+        "language_info": source.notebook.metadata.get("language_info"),
         "outputs": [
             {"outputs": cell.get("outputs", []), "execution_count": cell.get("execution_count")}
             for cell in code_cells(source.notebook)
@@ -568,6 +579,8 @@ def merge(notebooks: Sequence[NotebookNode], title: str) -> NotebookNode:
 
 def render(notebook: NotebookNode) -> str:
     """The deck's HTML, with nothing loaded from outside."""
+    from nbconvert.exporters import SlidesExporter  # 0.4 s to import: only when rendering
+
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
@@ -584,6 +597,43 @@ def render(notebook: NotebookNode) -> str:
     except ValueError as error:  # e.g. "All cells are hidden, cannot create slideshow"
         raise BuildError(f"cannot render the deck: {error}") from None
     return str(body)
+
+
+def render_cached(notebook: NotebookNode, use_cache: bool) -> str:
+    """render(), or the deck it made last time from the same notebook, template and packages.
+
+    Rendering takes seconds (nbconvert sanitizes every cell, then reparses the whole page), so a
+    rebuild that changed nothing reuses the last deck. Only the latest deck is kept.
+    """
+    if not use_cache:
+        return render(notebook)
+    templates = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
+    key = digest(
+        [
+            environment_fingerprint(),
+            file_digest(Path(__file__)),  # render()'s own settings
+            [(str(path.relative_to(TEMPLATES)), file_digest(path)) for path in templates],
+            reveal_assets(),
+            notebook.metadata,
+            # jupytext gives cells new random ids on every read: they are not content
+            [{k: v for k, v in cell.items() if k != "id"} for cell in notebook.cells],
+        ]
+    )
+    path = CACHE / f"deck-{key}.json"
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["html"])
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"ignoring a corrupt cache entry {display_path(path)} ({error})", file=sys.stderr)
+    deck = render(notebook)
+    try:
+        for old in CACHE.glob("deck-*.json"):
+            old.unlink(missing_ok=True)
+        write_atomically(path, json.dumps({"html": deck}))
+    except OSError as error:
+        print(f"cannot write the deck cache ({error})", file=sys.stderr)
+    return deck
 
 
 def deck_title(sources: Sequence[Source]) -> str:
@@ -631,7 +681,7 @@ def build(
     for source in sources:
         inline_images(source)
     execute_all(sources, timeout, jobs, use_cache)
-    deck = render(merge([s.notebook for s in sources], deck_title(sources)))
+    deck = render_cached(merge([s.notebook for s in sources], deck_title(sources)), use_cache)
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
         text = nbformat.writes(source.notebook)  # type: ignore[no-untyped-call]
