@@ -8,7 +8,7 @@ NODE_MODULES := node_modules/.package-lock.json
 .DEFAULT_GOAL := help
 PYTHONS ?= 3.11 3.12 3.13
 
-.PHONY: help setup extract build deck test test-all lint serve pdf clean
+.PHONY: help setup extract build deck test test-all lint serve pdf bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,9 +32,9 @@ build: extract deck ## set up, extract the examples and build the deck into buil
 deck: setup
 	$(PY) build.py build
 
-lint: setup ## ruff and mypy --strict on build.py, examples/ and tests/
-	$(PY) -m ruff check build.py examples tests
-	$(PY) -m ruff format --check build.py examples tests
+lint: setup ## ruff and mypy --strict on build.py, examples/, tests/ and benchmarks/
+	$(PY) -m ruff check build.py examples tests benchmarks
+	$(PY) -m ruff format --check build.py examples tests benchmarks
 	$(PY) -m mypy
 
 test: setup ## check examples/ for drift, lint, build the deck, run the whole suite
@@ -55,6 +55,9 @@ serve: setup ## build, serve build/ on 127.0.0.1:8000 (PORT=N), rebuild on edits
 
 pdf: setup ## print the built deck to build/talk.pdf, one page per slide (needs Chromium)
 	$(PY) build.py pdf
+
+bench: setup ## time the build, the concurrency demos, Kafka and the echo server (~10 min)
+	$(PY) -m benchmarks
 
 clean: ## remove build/ and caches (keeps .venv and node_modules)
 	rm -rf build .mypy_cache .ruff_cache .pytest_cache
