@@ -45,7 +45,8 @@ class Reader:
             }
         )
         try:
-            consumer.assign([TopicPartition(TOPIC, p, 0) for p in range(self.partitions())])
+            partitions = consumer.list_topics(TOPIC, timeout=NEVER).topics[TOPIC].partitions
+            consumer.assign([TopicPartition(TOPIC, p, 0) for p in partitions])
             while not self.stop.is_set():
                 batch = consumer.consume(100, timeout=0.05)
                 offsets = {m.offset() or 0 for m in batch if m.error() is None}
@@ -54,11 +55,6 @@ class Reader:
                     self.loop.call_soon_threadsafe(self.progress.set)
         finally:
             consumer.close()
-
-    def partitions(self) -> int:
-        """How many partitions TOPIC has (the producer created it before the reader starts)."""
-        probe = Producer({"bootstrap.servers": self.bootstrap, **QUIET})
-        return len(probe.list_topics(TOPIC, timeout=NEVER).topics[TOPIC].partitions)
 
 
 @dataclass
@@ -101,22 +97,27 @@ async def take_down_mid_stream(bootstrap: str, owner: Producer) -> Outcome:
         **QUIET,
     }
     producer = AsyncProducer(config)
-    async with asyncio.timeout(NEVER):
-        delivered = list(await send_batches(producer, "w", 1))  # creates the topic
-        reader = Reader(bootstrap, loop)
-        reading = asyncio.create_task(asyncio.to_thread(reader.run))
-        delivered += await send_batches(producer, "m", STREAMED // BATCH)
-        pending = [asyncio.create_task(producer.send(TOPIC, f"p{i}", KEY)) for i in range(PENDING)]
-        await asyncio.sleep(0)  # each pending send queues its message in the partial batch
-        wanted = {m.offset() or 0 for m in delivered}
-        while not wanted <= reader.read:  # the reader catches up; nothing new can be delivered
-            reader.progress.clear()
-            await reader.progress.wait()
-        read_before = set(reader.read)
-        # -- the cut: no await between the check above and the take-down, so no send can
-        #    complete in between (delivery reports are settled on this loop) --
-        owner.close()  # the mock broker disappears with the handle that owns it
-        reader.stop.set()
+    reader = Reader(bootstrap, loop)
+    try:
+        async with asyncio.timeout(NEVER):
+            delivered = await send_batches(producer, "w", 1)  # creates the topic
+            reading = asyncio.create_task(asyncio.to_thread(reader.run))
+            delivered += await send_batches(producer, "m", STREAMED // BATCH)
+            pending = [
+                asyncio.create_task(producer.send(TOPIC, f"p{i}", KEY)) for i in range(PENDING)
+            ]
+            await asyncio.sleep(0)  # each pending send queues its message in the partial batch
+            wanted = {m.offset() or 0 for m in delivered}
+            while not wanted <= reader.read:  # meanwhile the partial batch waits for linger.ms
+                reader.progress.clear()
+                await reader.progress.wait()
+            read_before = set(reader.read)
+            assert not any(p.done() for p in pending), "the partial batch left before the cut"
+            # -- the cut: no await between the checks above and the take-down, so no send can
+            #    complete in between (delivery reports are settled on this loop) --
+            owner.close()  # the mock broker disappears with the handle that owns it
+    finally:
+        reader.stop.set()  # the reader thread ends within one consume() timeout
     async with asyncio.timeout(MESSAGE_TIMEOUT_MS / 1000 + NEVER):  # generous for a loaded CI
         results = await asyncio.gather(*pending, return_exceptions=True)
         close_error: BaseException | None = None
