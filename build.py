@@ -591,7 +591,7 @@ def render(notebook: NotebookNode) -> str:
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],
     )
-    resources = {"offline": reveal_assets(), "reveal": {"number": "c/t", "transition": "none"}}
+    resources = {"offline": reveal_assets()}  # reveal.js settings live in the template
     try:
         body, _ = exporter.from_notebook_node(notebook, resources=resources)
     except ValueError as error:  # e.g. "All cells are hidden, cannot create slideshow"
@@ -682,10 +682,14 @@ def build(
         inline_images(source)
     execute_all(sources, timeout, jobs, use_cache)
     deck = render_cached(merge([s.notebook for s in sources], deck_title(sources)), use_cache)
+    written: set[Path] = set()
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
         text = nbformat.writes(source.notebook)  # type: ignore[no-untyped-call]
         write_atomically(notebook_path, text)
+        written.add(notebook_path)
+    for old in set((out / "notebooks").glob("*.ipynb")) - written:
+        old.unlink()  # a reader should find only the notebooks of this deck
     index = out / "index.html"
     write_atomically(index, deck)
     return index

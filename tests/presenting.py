@@ -21,15 +21,7 @@ from nbconvert.filters import markdown2html
 from nbformat import NotebookNode
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
-SAME_BUILD_SECONDS = 10  # notebooks written this long before index.html belong to its build
 
 
 @dataclasses.dataclass
@@ -51,11 +43,7 @@ def source_paths(deck: Path) -> list[Path]:
     listed = os.environ.get("DECK_SOURCES")
     if listed:
         return [Path(path) for path in listed.split(os.pathsep) if path]
-    # build.py writes every notebook just before index.html and removes none: a notebook
-    # much older than the deck is left over from an earlier build with other sources.
-    built = deck.stat().st_mtime
-    notebooks = sorted((deck.parent / "notebooks").glob("*.ipynb"))
-    return [path for path in notebooks if path.stat().st_mtime >= built - SAME_BUILD_SECONDS]
+    return sorted((deck.parent / "notebooks").glob("*.ipynb"))  # build.py keeps only its own
 
 
 def read_notebook(path: Path) -> NotebookNode:

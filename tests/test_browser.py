@@ -27,8 +27,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from build import CHROMIUM_ARGS
 from tests.presenting import (
-    CHROMIUM_ARGS,
     LOCAL_SCHEMES,
     Subslide,
     declared_slides,

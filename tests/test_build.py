@@ -45,6 +45,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"argv": stale, "display_name": "stale", "language": "python"})
     )
     env = dict(os.environ, JUPYTER_PATH=str(jupyter), JUPYTER_DATA_DIR=str(jupyter))
+    (out / "notebooks").mkdir()
+    (out / "notebooks" / "from_an_older_deck.ipynb").write_text("{}")
     result = run_build(*GOOD, "--out", out, "--no-cache", env=env)
     assert result.returncode == 0, result.stderr
     return out
@@ -120,7 +122,7 @@ def test_kernel_runs_the_projects_interpreter(built: Path) -> None:
 
 
 def test_executed_notebooks_are_written(built: Path) -> None:
-    """Readers get one executed notebook per source."""
+    """Readers get one executed notebook per source, and none left from an older deck."""
     assert sorted(p.name for p in (built / "notebooks").iterdir()) == [
         "01_first.ipynb",
         "02_second.ipynb",

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.presenting import CHROMIUM_ARGS, ROOT, chromium_path, require
+from build import CHROMIUM_ARGS
+from tests.presenting import ROOT, chromium_path, require
 
 BUILD_SECONDS = 120  # a one-cell deck builds in seconds; the bound is for a loaded CI machine
 TINY_DECK = """\
