@@ -57,6 +57,7 @@ def kafka_cluster() -> Iterator[str]:
 import asyncio
 import contextlib
 import socket
+import statistics
 import sys
 import time
 
@@ -399,8 +400,6 @@ class AsyncProducer:
 # ## The same four checks
 
 # %%
-import statistics
-
 ONE_BY_ONE = 100  # sequential sends again, more of them: we report the median
 
 
