@@ -176,7 +176,7 @@ def row(result: Result) -> list[str]:
         seconds(percentile(latencies, 0.5)),
         seconds(percentile(latencies, 0.99)),
         str(len(latencies)),
-        f"{median(rates) / 1000:.1f}k",
+        f"{median(rates) / 1000:.1f}k ({min(rates) / 1000:.0f}k-{max(rates) / 1000:.0f}k)",
         str(len(rates)),
     ]
 
@@ -208,7 +208,7 @@ def measure(messages: int, repeats: int) -> Iterator[str]:
             "one at a time p50",
             "p99",
             "sends",
-            f"{GATHERED // 1000}k gathered, msg/s",
+            f"{GATHERED // 1000}k gathered, msg/s (range)",
             "runs",
         ],
         [row(result) for result in results],
@@ -235,7 +235,7 @@ def confluent_version() -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--messages", type=int, default=1000, help="one-at-a-time sends")
-    parser.add_argument("--repeats", type=int, default=3, help="gathered runs of each")
+    parser.add_argument("--repeats", type=int, default=5, help="gathered runs of each")
     args = parser.parse_args(argv)
     run_main("Kafka", measure(args.messages, args.repeats))
 
