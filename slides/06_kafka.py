@@ -295,27 +295,36 @@ print(f"seed: {count_messages('seed-lost')} of {LOST} messages arrived")
 #   `loop.call_soon_threadsafe()`, the loop method made for other threads
 # - `KafkaError` is wrapped in `KafkaException`: a real exception
 # - a future that is already done (cancelled sender) is skipped
+# - `produce()` returns a future: no coroutine, no task per message; `send()` awaits it
 # - `async with` / `close()`: stop polling, `flush()` in a worker thread
 #   (`asyncio.to_thread`), fail loudly if anything was not delivered
-# - built with `get_running_loop()`: no running loop, no producer
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Also: built with get_running_loop(), so no running loop means no producer (a RuntimeError,
+# not a poll that never happens). Three small classes, one job each: the poll thread (the
+# only code that runs outside the loop), the outbox (librdkafka's queue is bounded by
+# queue.buffering.max.messages, 100000 by default, and produce() raises BufferError when it
+# is full: our messages wait in order until delivery reports make room, instead of failing),
+# and the producer that ties them together.
 
 # %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
 import asyncio
 import functools
 import threading
-from types import TracebackType
+from collections import deque
+from collections.abc import Callable
 from typing import Any, Self
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 POLL_TIMEOUT = 0.1  # poll() returns as soon as a report arrives; this only bounds close()
 
-# A delivery report: the future its send() awaits, and what librdkafka said about the message.
+# A delivery report: the future its sender awaits, and what librdkafka said about the message.
 Report = tuple[asyncio.Future[Message], KafkaError | None, Message]
 
 
 def settle(reports: list[Report]) -> None:
-    """Resolve the send() futures for one batch of delivery reports, on the event loop."""
+    """Resolve the futures of one batch of delivery reports, on the event loop."""
     for future, error, message in reports:
         if future.done():  # its sender was cancelled; the message went anyway
             continue
@@ -326,54 +335,132 @@ def settle(reports: list[Report]) -> None:
 
 
 # %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
+class PollThread:
+    """Polls a producer in its own thread and hands each batch of reports to the loop."""
+
+    def __init__(self, producer: Producer, on_reports: Callable[[list[Report]], None]) -> None:
+        self._producer, self._on_reports = producer, on_reports
+        self._loop = asyncio.get_running_loop()
+        self._reports: list[Report] = []  # filled by on_delivery() during one poll()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kafka-poll", daemon=True)
+        self._thread.start()
+
+    def on_delivery(
+        self, future: asyncio.Future[Message], error: KafkaError | None, message: Message
+    ) -> None:
+        # runs inside poll() or flush(), in the thread that called them: not the loop's
+        self._reports.append((future, error, message))
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._producer.poll(POLL_TIMEOUT)
+            if self._reports:
+                reports, self._reports = self._reports, []
+                try:  # one thread-safe call per poll, however many reports it served
+                    self._loop.call_soon_threadsafe(self._on_reports, reports)
+                except RuntimeError:  # the loop is closed: nobody is waiting any more
+                    return
+
+    async def stop(self, flush_timeout: float) -> int:
+        """Stop polling, flush in a worker thread, fail the rest; return how many failed."""
+        self._stopping.set()
+        await asyncio.to_thread(self._thread.join)  # at most one POLL_TIMEOUT
+        undelivered: int = await asyncio.to_thread(self._producer.flush, flush_timeout)
+        if undelivered:  # fail them now rather than leave their senders waiting forever
+            self._producer.purge()
+            self._producer.poll(0)  # serves the purge reports, here on the loop thread
+        reports, self._reports = self._reports, []
+        self._on_reports(reports)  # the thread is gone: the reports of flush() are ours
+        return undelivered
+
+
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
+# A message on its way into librdkafka's queue: the future its sender awaits, and the message.
+Value = bytes | str
+Outgoing = tuple[asyncio.Future[Message], str, Value, Value | None]
+
+
+class Outbox:
+    """Hands messages to librdkafka in order; when its queue is full, they wait here."""
+
+    def __init__(self, producer: Producer, on_delivery: Callable[..., None]) -> None:
+        self._producer, self._on_delivery = producer, on_delivery
+        self._waiting: deque[Outgoing] = deque()
+
+    def put(self, message: Outgoing) -> None:
+        if self._waiting or not self._produce(*message):  # others wait, or no room
+            self._waiting.append(message)
+
+    def hand_over(self) -> None:
+        """Produce the waiting messages, in order, until librdkafka's queue is full again."""
+        while self._waiting:
+            future, *_ = message = self._waiting[0]
+            if not future.done() and not self._produce(*message):  # done: sender cancelled
+                return
+            self._waiting.popleft()
+
+    def _produce(
+        self, future: asyncio.Future[Message], topic: str, value: Value, key: Value | None
+    ) -> bool:
+        """Queue one message in librdkafka; False if its queue is full (BufferError)."""
+        on_delivery = functools.partial(self._on_delivery, future)
+        try:
+            self._producer.produce(topic, value, key, on_delivery=on_delivery)
+        except BufferError:  # queue.buffering.max.messages: the next reports make room
+            return False
+        except Exception as exc:  # e.g. a value too large: that sender's error
+            future.set_exception(exc)
+        return True
+
+    async def close(self, flush_timeout: float) -> int:
+        """Wait a while for room for every waiting message; fail the rest, count them."""
+        if waiting := [future for future, *_ in self._waiting]:
+            await asyncio.wait(waiting, timeout=flush_timeout)
+        stuck = [future for future, *_ in self._waiting if not future.done()]
+        self._waiting.clear()
+        error = KafkaError(KafkaError._MSG_TIMED_OUT, f"no room in the queue in {flush_timeout} s")
+        for future in stuck:
+            future.set_exception(KafkaException(error))
+        return len(stuck)
+
+
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
 class AsyncProducer:
     """Awaitable Kafka sends: a poll thread collects delivery reports, the loop settles them."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._loop = asyncio.get_running_loop()  # no running loop: RuntimeError, not a hang
         self._producer = Producer(config)
-        self._reports: list[Report] = []  # filled by _on_delivery during one poll()
-        self._closing = threading.Event()
-        self._poller = threading.Thread(target=self._poll, name="kafka-poll", daemon=True)
-        self._poller.start()
+        self._poller = PollThread(self._producer, self._on_reports)
+        self._outbox = Outbox(self._producer, self._poller.on_delivery)
+        self._closing = False
 
-    def _on_delivery(
-        self, future: asyncio.Future[Message], error: KafkaError | None, message: Message
-    ) -> None:
-        # runs inside poll() or flush(), in the thread that called them: not the loop's
-        self._reports.append((future, error, message))
-
-    def _poll(self) -> None:
-        while not self._closing.is_set():
-            self._producer.poll(POLL_TIMEOUT)
-            if self._reports:
-                reports, self._reports = self._reports, []
-                try:  # one thread-safe call per poll, however many reports it served
-                    self._loop.call_soon_threadsafe(settle, reports)
-                except RuntimeError:  # the loop is closed: nobody is waiting any more
-                    return
+    def produce(
+        self, topic: str, value: bytes | str, key: bytes | str | None = None
+    ) -> asyncio.Future[Message]:
+        """Queue one message; the future resolves to it once the broker has it."""
+        if self._closing:
+            raise RuntimeError("produce() on a closed AsyncProducer")
+        future: asyncio.Future[Message] = self._loop.create_future()
+        self._outbox.put((future, topic, value, key))
+        return future
 
     async def send(self, topic: str, value: bytes | str, key: bytes | str | None = None) -> Message:
         """Produce one message; return it (topic, partition, offset) once the broker has it."""
-        if self._closing.is_set():
-            raise RuntimeError("send() on a closed AsyncProducer")
-        future: asyncio.Future[Message] = self._loop.create_future()
-        on_delivery = functools.partial(self._on_delivery, future)
-        self._producer.produce(topic, value, key, on_delivery=on_delivery)  # only queues
-        return await future
+        return await self.produce(topic, value, key)
+
+    def _on_reports(self, reports: list[Report]) -> None:
+        settle(reports)
+        self._outbox.hand_over()  # those messages left librdkafka's queue: room for more
 
     async def close(self, flush_timeout: float = 30.0) -> None:
         """Deliver what is still queued without blocking the loop; raise if some of it fails."""
-        if self._closing.is_set():
+        if self._closing:
             return
-        self._closing.set()
-        await asyncio.to_thread(self._poller.join)  # at most one POLL_TIMEOUT
-        undelivered = await asyncio.to_thread(self._producer.flush, flush_timeout)
-        if undelivered:  # fail them now rather than leave their senders waiting forever
-            self._producer.purge()
-            self._producer.poll(0)  # serves the purge reports, here on the loop thread
-        settle(self._reports)  # the poller is gone: the reports of flush() are ours to hand out
-        self._reports = []
+        self._closing = True
+        undelivered = await self._outbox.close(flush_timeout)  # the poll thread makes room
+        undelivered += await self._poller.stop(flush_timeout)
         if undelivered:
             reason = f"{undelivered} message(s) not delivered within {flush_timeout} s"
             raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, reason))
@@ -381,12 +468,7 @@ class AsyncProducer:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
 
@@ -394,7 +476,8 @@ class AsyncProducer:
 # Why a thread and not run_in_executor(poll) per send: poll() blocks, and a dedicated thread
 # blocking in poll() is exactly what librdkafka expects. Batching matters at volume: one
 # call_soon_threadsafe per report means one wake-up of the loop (a write to its self-pipe)
-# per message; one per poll is one per batch.
+# per message; one per poll is one per batch. And produce() returning a plain future matters
+# too: gathering 10k send() coroutines makes 10k tasks, gathering 10k futures makes none.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## The same four checks
