@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as AIOTopicPartition
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from examples.kafka_cluster import kafka_cluster
 from examples.kafka_producer import AsyncProducer
@@ -24,6 +24,8 @@ pytestmark = pytest.mark.timeout(60)  # a hung send fails the test instead of st
 QUIET = {"log_level": 2}  # librdkafka logs connection failures to fd 2; the tests expect them
 MESSAGE_TIMEOUT_MS = 1500  # how long librdkafka tries an unreachable broker before failing
 NEVER = 10.0  # seconds: far beyond any expected wait; only stops a broken test from hanging
+SMALL_QUEUE = {"queue.buffering.max.messages": 5}  # librdkafka's queue: BufferError beyond it
+KEY = b"one-partition"  # one key: every message goes to the same partition, in order
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +233,130 @@ async def test_clean_under_asyncio_debug_mode(
     del impatient
     gc.collect()  # "never retrieved" is logged when an unobserved failed future is collected
     assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+
+
+async def test_produce_returns_a_future_of_the_delivered_message(
+    bootstrap: str, topic: str
+) -> None:
+    """produce() is a plain method: it returns an asyncio.Future that resolves to the message."""
+    async with AsyncProducer({"bootstrap.servers": bootstrap}) as producer:
+        future = producer.produce(topic, b"hello", key=b"greeting")
+        assert isinstance(future, asyncio.Future)
+        delivered = await future
+    assert (delivered.topic(), delivered.value(), delivered.key()) == (topic, b"hello", b"greeting")
+
+
+async def test_gathered_produce_starts_no_task(bootstrap: str, topic: str) -> None:
+    """Gathering produce() futures creates no task per message, unlike gathering send()."""
+    count = 1000
+    async with AsyncProducer({"bootstrap.servers": bootstrap}) as producer:
+        before = len(asyncio.all_tasks())
+        futures = [producer.produce(topic, f"m{i}") for i in range(count)]
+        gathering = asyncio.gather(*futures)
+        assert len(asyncio.all_tasks()) == before
+        delivered = await gathering
+    assert len({(m.partition(), m.offset()) for m in delivered}) == count
+
+
+async def test_cancelling_the_awaiting_task_cancels_the_future(
+    bootstrap: str, topic: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A task awaiting a produce() future cancels it; its late report is skipped, not an error."""
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    async with AsyncProducer({"bootstrap.servers": bootstrap}) as producer:
+        future = producer.produce(topic, b"never mind")
+        waiter = asyncio.create_task(asyncio.wait_for(future, NEVER))
+        await asyncio.sleep(0)  # the task starts awaiting the future
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert future.cancelled()
+        async with asyncio.timeout(NEVER):
+            after = await producer.send(topic, b"after")
+    assert after.value() == b"after"
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+
+
+def test_a_small_queue_makes_plain_produce_raise_buffer_error(bootstrap: str, topic: str) -> None:
+    """The premise of the tests below: librdkafka refuses more than its queue holds."""
+    producer = Producer({"bootstrap.servers": bootstrap, **SMALL_QUEUE})
+    try:
+        for i in range(SMALL_QUEUE["queue.buffering.max.messages"]):
+            producer.produce(topic, f"m{i}")
+        with pytest.raises(BufferError):
+            producer.produce(topic, "one too many")
+    finally:
+        producer.flush(NEVER)
+
+
+async def test_full_queue_makes_messages_wait_in_order(bootstrap: str, topic: str) -> None:
+    """With far more sends than librdkafka's queue holds, all arrive, in the order produced."""
+    count = 50 * SMALL_QUEUE["queue.buffering.max.messages"]
+    config = {"bootstrap.servers": bootstrap, **SMALL_QUEUE}
+    async with AsyncProducer(config) as producer:
+        async with asyncio.timeout(NEVER):
+            delivered = await asyncio.gather(
+                *(producer.produce(topic, f"m{i}", KEY) for i in range(count))
+            )
+        async with asyncio.timeout(NEVER), asyncio.TaskGroup() as tg:  # send() waits too
+            sent = [tg.create_task(producer.send(topic, f"s{i}", KEY)) for i in range(count)]
+    assert [m.offset() for m in delivered] == list(range(count))
+    assert [s.result().offset() for s in sent] == list(range(count, 2 * count))
+    assert len(await asyncio.to_thread(read_back, bootstrap, topic, 2 * count)) == 2 * count
+
+
+async def test_message_cancelled_while_waiting_for_room_is_never_sent(
+    bootstrap: str, topic: str
+) -> None:
+    """A future cancelled before librdkafka had room for its message means nothing is sent."""
+    config = {"bootstrap.servers": bootstrap, "queue.buffering.max.messages": 1, "linger.ms": 200}
+    async with AsyncProducer(config) as producer:
+        first = producer.produce(topic, b"first")  # fills the queue for up to linger.ms
+        waiting = producer.produce(topic, b"cancelled")
+        waiting.cancel()
+        last = producer.produce(topic, b"last")
+        async with asyncio.timeout(NEVER):
+            await asyncio.gather(first, last)
+    received = await asyncio.to_thread(read_back, bootstrap, topic, 3)
+    assert sorted(m.value() or b"" for m in received) == [b"first", b"last"]
+
+
+async def test_close_delivers_the_messages_waiting_for_room(bootstrap: str, topic: str) -> None:
+    """close() right after producing more than the queue holds still delivers every message."""
+    count = 20 * SMALL_QUEUE["queue.buffering.max.messages"]
+    producer = AsyncProducer({"bootstrap.servers": bootstrap, **SMALL_QUEUE})
+    futures = [producer.produce(topic, f"m{i}") for i in range(count)]
+    await producer.close()
+    assert all(f.done() for f in futures)
+    assert len({(f.result().partition(), f.result().offset()) for f in futures}) == count
+
+
+async def test_close_fails_messages_that_never_got_room(unreachable: str, topic: str) -> None:
+    """With no broker, close() fails both the queued message and those waiting behind it."""
+    config = {"bootstrap.servers": unreachable, "queue.buffering.max.messages": 1, **QUIET}
+    producer = AsyncProducer(config)
+    futures = [producer.produce(topic, f"m{i}") for i in range(3)]  # one queued, two waiting
+    with pytest.raises(KafkaException, match="3 message"):
+        await producer.close(flush_timeout=0.5)
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    assert all(isinstance(r, KafkaException) for r in results), results
+
+
+async def test_produce_error_is_raised_by_its_future(bootstrap: str, topic: str) -> None:
+    """A message librdkafka refuses outright (too large) fails its own future, not the others."""
+    config = {"bootstrap.servers": bootstrap, "message.max.bytes": 1000}
+    async with AsyncProducer(config) as producer:
+        too_large = producer.produce(topic, b"x" * 2000)
+        fine = producer.produce(topic, b"fine")
+        with pytest.raises(KafkaException) as raised:
+            await too_large
+        assert (await fine).value() == b"fine"
+    assert raised.value.args[0].code() == KafkaError.MSG_SIZE_TOO_LARGE
+
+
+async def test_produce_after_close_raises(bootstrap: str, topic: str) -> None:
+    """A closed producer's produce() refuses at once rather than returning a future."""
+    producer = AsyncProducer({"bootstrap.servers": bootstrap})
+    await producer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        producer.produce(topic, b"too late")
