@@ -8,6 +8,7 @@ Do not edit: edit the slide, then run the command again.
 import asyncio
 import functools
 import threading
+from asyncio import Future
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Self
@@ -17,7 +18,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 POLL_TIMEOUT = 0.1  # poll() returns as soon as a report arrives; this only bounds close()
 
 # A delivery report: the future its sender awaits, and what librdkafka said about the message.
-Report = tuple[asyncio.Future[Message], KafkaError | None, Message]
+Report = tuple[Future[Message], KafkaError | None, Message]
 
 
 def settle(reports: list[Report]) -> None:
@@ -42,11 +43,9 @@ class PollThread:
         self._thread = threading.Thread(target=self._run, name="kafka-poll", daemon=True)
         self._thread.start()
 
-    def on_delivery(
-        self, future: asyncio.Future[Message], error: KafkaError | None, message: Message
-    ) -> None:
+    def on_delivery(self, future: Future[Message], error: KafkaError | None, msg: Message) -> None:
         # runs inside poll() or flush(), in the thread that called them: not the loop's
-        self._reports.append((future, error, message))
+        self._reports.append((future, error, msg))
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -58,66 +57,64 @@ class PollThread:
                 except RuntimeError:  # the loop is closed: nobody is waiting any more
                     return
 
-    async def stop(self, flush_timeout: float) -> int:
-        """Stop polling, flush in a worker thread, fail the rest; return how many failed."""
+    async def stop(self) -> None:
         self._stopping.set()
         await asyncio.to_thread(self._thread.join)  # at most one POLL_TIMEOUT
-        undelivered: int = await asyncio.to_thread(self._producer.flush, flush_timeout)
-        if undelivered:  # fail them now rather than leave their senders waiting forever
-            self._producer.purge()
-            self._producer.poll(0)  # serves the purge reports, here on the loop thread
-        reports, self._reports = self._reports, []
-        self._on_reports(reports)  # the thread is gone: the reports of flush() are ours
-        return undelivered
+        self._producer.poll(0)  # serves the last reports (of a purge), here on the loop
+        self._on_reports(self._reports)  # the thread is gone: these are ours to hand out
 
 
-# A message on its way into librdkafka's queue: the future its sender awaits, and the message.
-Value = bytes | str
-Outgoing = tuple[asyncio.Future[Message], str, Value, Value | None]
+Value = bytes | str  # what librdkafka accepts as a message's value or key
+# A message on its way to librdkafka: the future its sender awaits, topic, value, key.
+Outgoing = tuple[Future[Message], str, Value, Value | None]
+
+
+def try_produce(producer: Producer, on_delivery: Callable[..., None], message: Outgoing) -> bool:
+    """Queue the message in librdkafka unless it was cancelled; False if the queue is full."""
+    future, topic, value, key = message
+    if future.done():  # cancelled while it waited for room: send nothing
+        return True
+    try:
+        callback = functools.partial(on_delivery, future)
+        producer.produce(topic, value, key, on_delivery=callback)  # only queues it
+    except BufferError:  # queue.buffering.max.messages (or .kbytes) in flight: no room
+        return False
+    except Exception as exc:  # e.g. a value too large: that sender's error
+        future.set_exception(exc)
+    return True
 
 
 class Outbox:
-    """Hands messages to librdkafka in order; when its queue is full, they wait here."""
+    """Hands messages to librdkafka in order (when its queue is full, they wait here)."""
 
-    def __init__(self, producer: Producer, on_delivery: Callable[..., None]) -> None:
-        self._producer, self._on_delivery = producer, on_delivery
+    def __init__(self, producer: Producer) -> None:
+        self._producer = producer
+        self._poller = PollThread(producer, self._delivered)
+        self._produce = functools.partial(try_produce, producer, self._poller.on_delivery)
         self._waiting: deque[Outgoing] = deque()
 
     def put(self, message: Outgoing) -> None:
-        if self._waiting or not self._produce(*message):  # others wait, or no room
+        if self._waiting or not self._produce(message):  # behind others, or no room
             self._waiting.append(message)
 
-    def hand_over(self) -> None:
-        """Produce the waiting messages, in order, until librdkafka's queue is full again."""
-        while self._waiting:
-            future, *_ = message = self._waiting[0]
-            if not future.done() and not self._produce(*message):  # done: sender cancelled
-                return
+    def _delivered(self, reports: list[Report]) -> None:
+        settle(reports)
+        while self._waiting and self._produce(self._waiting[0]):  # they made room
             self._waiting.popleft()
 
-    def _produce(
-        self, future: asyncio.Future[Message], topic: str, value: Value, key: Value | None
-    ) -> bool:
-        """Queue one message in librdkafka; False if its queue is full (BufferError)."""
-        on_delivery = functools.partial(self._on_delivery, future)
-        try:
-            self._producer.produce(topic, value, key, on_delivery=on_delivery)
-        except BufferError:  # queue.buffering.max.messages: the next reports make room
-            return False
-        except Exception as exc:  # e.g. a value too large: that sender's error
-            future.set_exception(exc)
-        return True
-
     async def close(self, flush_timeout: float) -> int:
-        """Wait a while for room for every waiting message; fail the rest, count them."""
-        if waiting := [future for future, *_ in self._waiting]:
-            await asyncio.wait(waiting, timeout=flush_timeout)
+        """Deliver everything without blocking the loop; fail what is late, count it."""
+        if self._waiting:  # the poll thread still runs: its reports make room
+            await asyncio.wait([future for future, *_ in self._waiting], timeout=flush_timeout)
         stuck = [future for future, *_ in self._waiting if not future.done()]
         self._waiting.clear()
-        error = KafkaError(KafkaError._MSG_TIMED_OUT, f"no room in the queue in {flush_timeout} s")
         for future in stuck:
-            future.set_exception(KafkaException(error))
-        return len(stuck)
+            future.set_exception(KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT)))
+        undelivered: int = await asyncio.to_thread(self._producer.flush, flush_timeout)
+        if undelivered:  # fail them now rather than leave their senders waiting forever
+            self._producer.purge()  # their delivery reports say so
+        await self._poller.stop()
+        return len(stuck) + undelivered
 
 
 class AsyncProducer:
@@ -125,39 +122,28 @@ class AsyncProducer:
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._loop = asyncio.get_running_loop()  # no running loop: RuntimeError, not a hang
-        self._producer = Producer(config)
-        self._poller = PollThread(self._producer, self._on_reports)
-        self._outbox = Outbox(self._producer, self._poller.on_delivery)
+        self._outbox = Outbox(Producer(config))
         self._closing = False
 
-    def produce(
-        self, topic: str, value: bytes | str, key: bytes | str | None = None
-    ) -> asyncio.Future[Message]:
+    def produce(self, topic: str, value: Value, key: Value | None = None) -> Future[Message]:
         """Queue one message; the future resolves to it once the broker has it."""
         if self._closing:
             raise RuntimeError("produce() on a closed AsyncProducer")
-        future: asyncio.Future[Message] = self._loop.create_future()
+        future: Future[Message] = self._loop.create_future()
         self._outbox.put((future, topic, value, key))
         return future
 
-    async def send(self, topic: str, value: bytes | str, key: bytes | str | None = None) -> Message:
+    async def send(self, topic: str, value: Value, key: Value | None = None) -> Message:
         """Produce one message; return it (topic, partition, offset) once the broker has it."""
         return await self.produce(topic, value, key)
 
-    def _on_reports(self, reports: list[Report]) -> None:
-        settle(reports)
-        self._outbox.hand_over()  # those messages left librdkafka's queue: room for more
-
     async def close(self, flush_timeout: float = 30.0) -> None:
         """Deliver what is still queued without blocking the loop; raise if some of it fails."""
-        if self._closing:
-            return
-        self._closing = True
-        undelivered = await self._outbox.close(flush_timeout)  # the poll thread makes room
-        undelivered += await self._poller.stop(flush_timeout)
-        if undelivered:
-            reason = f"{undelivered} message(s) not delivered within {flush_timeout} s"
-            raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, reason))
+        if not self._closing:
+            self._closing = True
+            if undelivered := await self._outbox.close(flush_timeout):
+                reason = f"{undelivered} message(s) not delivered within {flush_timeout} s"
+                raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, reason))
 
     async def __aenter__(self) -> Self:
         return self
