@@ -223,13 +223,15 @@ async def test_clean_under_asyncio_debug_mode(
     loop = asyncio.get_running_loop()
     loop.set_debug(True)  # also makes non-thread-safe calls from the poll thread raise
     caplog.set_level(logging.WARNING, logger="asyncio")
-    async with AsyncProducer({"bootstrap.servers": bootstrap}) as producer:
+    async with AsyncProducer({"bootstrap.servers": bootstrap, **SMALL_QUEUE}) as producer:
         impatient = asyncio.create_task(producer.send(topic, b"never mind"))
         await asyncio.sleep(0)
         impatient.cancel()
         async with asyncio.timeout(NEVER), asyncio.TaskGroup() as tg:
             for i in range(20):  # debug mode records a traceback per task: keep steps short
                 tg.create_task(producer.send(topic, f"m{i}"))
+        async with asyncio.timeout(NEVER):  # and plain futures, some waiting for room
+            await asyncio.gather(*(producer.produce(topic, f"p{i}") for i in range(20)))
     del impatient
     gc.collect()  # "never retrieved" is logged when an unobserved failed future is collected
     assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
