@@ -1,12 +1,19 @@
-"""Shared fixtures: the local http.cat stand-in (examples.cat_server) on a free port."""
+"""Shared fixtures: the local http.cat stand-in, a Kafka mock cluster, the loop's errors."""
 
+import asyncio
+import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from http import HTTPStatus
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from examples.cat_server import serving_in_thread, start_server, status_cat_png, t_rex_png
+from examples.kafka_cluster import kafka_cluster
+
+LoopErrors = list[dict[str, Any]]  # contexts passed to the loop's exception handler
 
 TEST_LATENCY = 0.2  # seconds: well above the time to serve a drawn picture, short enough for CI
 # the codes the demos ask for; drawing one takes ~0.1 s, so draw them before any timing starts
@@ -60,3 +67,35 @@ def threaded_cat_server_url(drawn_pictures: None) -> Iterator[str]:
     """
     with serving_in_thread(latency=TEST_LATENCY) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def bootstrap() -> Iterator[str]:
+    """Bootstrap servers of one Kafka mock cluster shared by a test module's tests."""
+    with kafka_cluster() as servers:
+        yield servers
+
+
+@pytest.fixture
+def topic() -> str:
+    """A topic name no other test uses (the mock cluster creates it on first produce)."""
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def unreachable() -> str:
+    """Bootstrap servers where nobody listens: a port bound, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return f"127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def loop_errors() -> AsyncIterator[LoopErrors]:
+    """Everything reported to the loop's exception handler during the test."""
+    loop = asyncio.get_running_loop()
+    reported: LoopErrors = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    yield reported
+    loop.set_exception_handler(None)

@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 
 from examples import echo_server
+from tests.conftest import LoopErrors
 
 GUARD = 30.0  # seconds: an upper bound so a broken test fails instead of hanging, never a measure
 CYCLES = 1000  # connect/disconnect cycles against one server, half of them ended by a reset
 WORKERS = 20  # clients cycling side by side, so that handlers overlap
 FLOOD = 8 * 1024 * 1024  # bytes in one write: 128 of the server's reads, no newline anywhere
-
-LoopErrors = list[dict[str, Any]]  # contexts passed to the loop's exception handler
 
 
 @pytest.fixture
@@ -34,16 +33,6 @@ async def port() -> AsyncIterator[int]:
     task.cancel()
     await asyncio.wait([task])
     assert task.cancelled(), f"the server ended with {task.exception()!r}"
-
-
-@pytest.fixture
-async def loop_errors() -> AsyncIterator[LoopErrors]:
-    """Everything reported to the loop's exception handler during the test."""
-    loop = asyncio.get_running_loop()
-    reported: LoopErrors = []
-    loop.set_exception_handler(lambda _, context: reported.append(context))
-    yield reported
-    loop.set_exception_handler(None)
 
 
 def open_fds() -> int:

@@ -3,12 +3,9 @@
 import asyncio
 import gc
 import logging
-import socket
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +13,6 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as AIOTopicPartition
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
-from examples.kafka_cluster import kafka_cluster
 from examples.kafka_producer import AsyncProducer
 
 pytestmark = pytest.mark.timeout(60)  # a hung send fails the test instead of stalling the suite
@@ -26,28 +22,6 @@ MESSAGE_TIMEOUT_MS = 1500  # how long librdkafka tries an unreachable broker bef
 NEVER = 10.0  # seconds: far beyond any expected wait; only stops a broken test from hanging
 SMALL_QUEUE = {"queue.buffering.max.messages": 5}  # librdkafka's queue: BufferError beyond it
 KEY = b"one-partition"  # one key: every message goes to the same partition, in order
-
-
-@pytest.fixture(scope="module")
-def bootstrap() -> Iterator[str]:
-    """Bootstrap servers of one mock cluster shared by this module's tests."""
-    with kafka_cluster() as servers:
-        yield servers
-
-
-@pytest.fixture
-def topic() -> str:
-    """A topic name no other test uses (the mock cluster creates it on first produce)."""
-    return f"test-{uuid.uuid4().hex}"
-
-
-@pytest.fixture
-def unreachable() -> str:
-    """Bootstrap servers where nobody listens: a port bound, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return f"127.0.0.1:{port}"
 
 
 def read_back(bootstrap: str, topic: str, count: int) -> list[Message]:

@@ -1,18 +1,15 @@
 """Tests that pin down the seed's Kafka bridge's failure modes (examples.kafka_seed_producer)."""
 
 import asyncio
-import socket
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-from examples.kafka_cluster import kafka_cluster
 from examples.kafka_seed_producer import AsyncKafkaProducer
 
 pytestmark = pytest.mark.timeout(60)  # a hung send fails the test instead of stalling the suite
@@ -20,28 +17,6 @@ pytestmark = pytest.mark.timeout(60)  # a hung send fails the test instead of st
 QUIET = {"log_level": 2}  # librdkafka logs connection failures to fd 2; the tests expect them
 POLL_INTERVAL = 1.0  # seconds between the seed's polls (its call_later(1, ...))
 NEVER = 10.0  # seconds: far beyond any expected wait; only stops a broken test from hanging
-
-
-@pytest.fixture(scope="module")
-def bootstrap() -> Iterator[str]:
-    """Bootstrap servers of one mock cluster shared by this module's tests."""
-    with kafka_cluster() as servers:
-        yield servers
-
-
-@pytest.fixture
-def topic() -> str:
-    """A topic name no other test uses (the mock cluster creates it on first produce)."""
-    return f"test-{uuid.uuid4().hex}"
-
-
-@pytest.fixture
-def unreachable() -> str:
-    """Bootstrap servers where nobody listens: a port bound, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return f"127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, text
 
 from examples import teapot
+from tests.conftest import LoopErrors
 
 GUARD = 30.0  # seconds: an upper bound so a broken test fails instead of hanging, never a measure
 MAX_BODY = 1024  # bytes: REQUEST_MAX_SIZE for these tests, far below Sanic's default 100 MB
@@ -21,7 +22,6 @@ TEA = b"HTTP/1.1 418 I'm a teapot"
 TOO_LARGE = b"HTTP/1.1 413 Request Entity Too Large"
 BAD_REQUEST = b"HTTP/1.1 400 Bad Request"
 GET_TEA = b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"  # answered, then closed
-LoopErrors = list[dict[str, Any]]  # contexts passed to the loop's exception handler
 
 
 @pytest.fixture
@@ -49,16 +49,6 @@ async def port(app: teapot.TeapotApp) -> AsyncIterator[int]:
     """The port of `app`, served on this test's event loop by teapot.serving()."""
     async with teapot.serving(app, "127.0.0.1", 0) as url:
         yield int(url.rsplit(":", 1)[1])
-
-
-@pytest.fixture
-async def loop_errors() -> AsyncIterator[LoopErrors]:
-    """Everything reported to the loop's exception handler during the test."""
-    loop = asyncio.get_running_loop()
-    reported: LoopErrors = []
-    loop.set_exception_handler(lambda _, context: reported.append(context))
-    yield reported
-    loop.set_exception_handler(None)
 
 
 async def status_then_hang_up(port: int, request: bytes) -> bytes:
