@@ -23,10 +23,12 @@ async def echo_client(
     try:
         for message in messages:
             print(f"  {name}: sending {message!r}")
-            writer.write(f"{message}\n".encode())
+            line = f"{message}\n".encode()
+            writer.write(line)
             await writer.drain()
+            # an echo is as long as what we sent, however long that is;
             # IncompleteReadError here means the server hung up mid-echo
-            echo = (await reader.readuntil(b"\n")).decode().removesuffix("\n")
+            echo = (await reader.readexactly(len(line))).decode().removesuffix("\n")
             print(f"  {name}: got {echo!r} back")
             echoes.append(echo)
         writer.write_eof()  # "I'm done sending"...

@@ -33,6 +33,16 @@ async def test_echo_client_returns_the_echoes_in_order(port: int) -> None:
         assert await echo_client.echo_client("alice", messages, port=port) == messages
 
 
+async def test_echo_client_takes_back_a_line_longer_than_a_stream_limit(
+    port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 1 MB message, far past StreamReader's 64 KiB line limit, comes back whole."""
+    message = "x" * 1_000_000
+    async with asyncio.timeout(GUARD):
+        assert await echo_client.echo_client("dave", [message], port=port) == [message]
+    capsys.readouterr()  # a million x's on the terminal help nobody
+
+
 async def test_echo_client_prints_each_send_before_its_echo(
     port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
