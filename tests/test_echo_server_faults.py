@@ -1,7 +1,6 @@
 """Fault tests for examples/echo_server.py: churn, resets and floods against one running server."""
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -14,6 +13,7 @@ import pytest
 
 from examples import echo_server
 from tests.conftest import LoopErrors
+from tests.test_echo_server import close_client, exchange
 
 GUARD = 30.0  # seconds: an upper bound so a broken test fails instead of hanging, never a measure
 CYCLES = 1000  # connect/disconnect cycles against one server, half of them ended by a reset
@@ -51,30 +51,6 @@ def reset_on_close(writer: asyncio.StreamWriter) -> None:
     """Make closing this client send a TCP reset instead of a polite FIN."""
     sock = writer.get_extra_info("socket")
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-
-async def close_client(writer: asyncio.StreamWriter) -> None:
-    writer.close()
-    with contextlib.suppress(ConnectionError):
-        await writer.wait_closed()
-
-
-async def exchange(port: int, payload: bytes) -> bytes:
-    """Send payload and EOF while reading concurrently; return all the server sent back."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-
-        async def send() -> None:
-            writer.write(payload)  # one write, however big
-            await writer.drain()
-            writer.write_eof()
-
-        async with asyncio.TaskGroup() as group:
-            group.create_task(send())
-            received = group.create_task(reader.read())  # everything, up to EOF
-        return received.result()
-    finally:
-        await close_client(writer)
 
 
 async def polite_cycle(port: int, number: int) -> None:
