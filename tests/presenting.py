@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +18,8 @@ import pytest
 from bs4 import BeautifulSoup
 from nbconvert.filters import markdown2html
 from nbformat import NotebookNode
+
+from deckbuild.chromium import chromium_path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
@@ -90,15 +91,6 @@ def declared_slides(notebooks: Sequence[NotebookNode]) -> list[Subslide]:
             html = markdown2html(source) if cell.cell_type == "markdown" else source
             slides[-1].notes.append(plain_text(html))
     return slides
-
-
-def chromium_path() -> str | None:
-    """Debian's chromium, or $CHROMIUM; Playwright's own browser download is never used."""
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "chromium"):
-        found = shutil.which(candidate) if candidate else None
-        if found:
-            return found
-    return None
 
 
 def require(condition: object, reason: str) -> None:

@@ -27,7 +27,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from build import CHROMIUM_ARGS
+from deckbuild.chromium import CHROMIUM_ARGS
 from tests.presenting import (
     LOCAL_SCHEMES,
     Subslide,

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import build
+from deckbuild.errors import BuildError
+from deckbuild.extract import GENERATED, extract
+from deckbuild.paths import ROOT
 
 FIRST = """\
 # %% [markdown]
@@ -63,7 +65,7 @@ def deck(tmp_path: Path) -> list[str]:
 @pytest.fixture
 def examples(tmp_path: Path, deck: list[str]) -> Path:
     folder = tmp_path / "examples"
-    assert build.extract(deck, folder, check=False) == 0
+    assert extract(deck, folder, check=False) == 0
     return folder
 
 
@@ -96,7 +98,7 @@ def test_header_names_the_sources_and_says_generated(examples: Path) -> None:
     """The docstring says the module is generated, from which slides, and to edit those."""
     text = (examples / "greeter.py").read_text()
     assert text.startswith('"""The `greeter` example of the talk.')
-    assert build.GENERATED in text
+    assert GENERATED in text
     assert "01.py" in text
     assert "02.py" in text
 
@@ -127,10 +129,8 @@ def test_generated_module_runs_with_python_m(examples: Path) -> None:
 def test_generated_modules_pass_ruff(examples: Path) -> None:
     """The output is lint-clean and already formatted."""
     ruff = [sys.executable, "-m", "ruff"]
-    subprocess.run([*ruff, "check", "--quiet", str(examples)], check=True, cwd=build.ROOT)
-    subprocess.run(
-        [*ruff, "format", "--check", "--quiet", str(examples)], check=True, cwd=build.ROOT
-    )
+    subprocess.run([*ruff, "check", "--quiet", str(examples)], check=True, cwd=ROOT)
+    subprocess.run([*ruff, "format", "--check", "--quiet", str(examples)], check=True, cwd=ROOT)
 
 
 def test_rerun_is_byte_identical_and_check_passes(
@@ -138,10 +138,10 @@ def test_rerun_is_byte_identical_and_check_passes(
 ) -> None:
     """Extracting again changes nothing, and --check finds no drift."""
     before = {p.name: p.read_bytes() for p in examples.iterdir()}
-    assert build.extract(deck, examples, check=False) == 0
+    assert extract(deck, examples, check=False) == 0
     assert {p.name: p.read_bytes() for p in examples.iterdir()} == before
     capsys.readouterr()
-    assert build.extract(deck, examples, check=True) == 0
+    assert extract(deck, examples, check=True) == 0
     assert capsys.readouterr().out == ""
 
 
@@ -152,10 +152,10 @@ def test_check_reports_every_kind_of_drift(
     greeter = examples / "greeter.py"
     greeter.write_text(greeter.read_text().replace("hello", "howdy"))
     (examples / "counter.py").unlink()
-    write(examples, "old.py", f'"""{build.GENERATED} from:\n    01.py\nDo not edit."""\n')
+    write(examples, "old.py", f'"""{GENERATED} from:\n    01.py\nDo not edit."""\n')
     write(examples, "mine.py", '"""Written by hand."""\n')
     capsys.readouterr()
-    assert build.extract(deck, examples, check=True) == 1
+    assert extract(deck, examples, check=True) == 1
     report = capsys.readouterr().out.splitlines()
     assert len(report) == 4
     assert any(line.endswith("greeter.py: differs from its slides") for line in report)
@@ -168,17 +168,17 @@ def test_editing_a_tagged_line_is_drift_until_extract_runs(deck: list[str], exam
     """Changing one line of a tagged cell fails the check; extracting again fixes it."""
     first = Path(deck[0])
     first.write_text(first.read_text().replace("return 3", "return 4"))
-    assert build.extract(deck, examples, check=True) == 1
-    assert build.extract(deck, examples, check=False) == 0
+    assert extract(deck, examples, check=True) == 1
+    assert extract(deck, examples, check=False) == 0
     assert "return 4" in (examples / "counter.py").read_text()
-    assert build.extract(deck, examples, check=True) == 0
+    assert extract(deck, examples, check=True) == 0
 
 
 def test_modules_from_slides_out_of_scope_are_left_alone(deck: list[str], examples: Path) -> None:
     """Extracting named files neither flags nor removes the modules of other slide files."""
-    write(examples, "other.py", f'"""{build.GENERATED} from:\n    99_other.py\nDo not edit."""\n')
-    assert build.extract(deck, examples, check=True) == 0
-    assert build.extract(deck, examples, check=False) == 0
+    write(examples, "other.py", f'"""{GENERATED} from:\n    99_other.py\nDo not edit."""\n')
+    assert extract(deck, examples, check=True) == 0
+    assert extract(deck, examples, check=False) == 0
     assert (examples / "other.py").exists()
 
 
@@ -186,9 +186,9 @@ def test_extract_removes_stale_generated_modules_but_not_hand_written_ones(
     deck: list[str], examples: Path
 ) -> None:
     """A generated module whose tag vanished is removed; a hand-written file is left alone."""
-    write(examples, "old.py", f'"""{build.GENERATED} from:\n    01.py\nDo not edit."""\n')
+    write(examples, "old.py", f'"""{GENERATED} from:\n    01.py\nDo not edit."""\n')
     write(examples, "mine.py", '"""Written by hand."""\n')
-    assert build.extract(deck, examples, check=False) == 0
+    assert extract(deck, examples, check=False) == 0
     assert not (examples / "old.py").exists()
     assert (examples / "mine.py").exists()
 
@@ -215,7 +215,7 @@ def test_cells_that_cannot_live_in_a_module_are_refused(
 ) -> None:
     """Top-level await, magics, display(), bad tags and syntax errors name file and line."""
     source = write(tmp_path, "bad.py", cell)
-    with pytest.raises(build.BuildError) as error:
-        build.extract([str(source)], tmp_path / "examples", check=False)
+    with pytest.raises(BuildError) as error:
+        extract([str(source)], tmp_path / "examples", check=False)
     assert expected in str(error.value)
     assert not (tmp_path / "examples").exists()

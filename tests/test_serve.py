@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from build import CHROMIUM_ARGS
-from tests.presenting import ROOT, chromium_path, require
+from deckbuild.chromium import CHROMIUM_ARGS, chromium_path
+from tests.presenting import ROOT, require
 
 BUILD_SECONDS = 120  # a one-cell deck builds in seconds; the bound is for a loaded CI machine
 TINY_DECK = """\

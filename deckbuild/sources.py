@@ -1,0 +1,158 @@
+"""Reading percent-format slide files into `Source`s and checking their cell metadata and tags."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import jupytext
+from nbformat import NotebookNode
+
+from deckbuild.errors import BuildError, warn
+from deckbuild.paths import DEFAULT_SOURCES, ROOT, display_path
+
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-", ""}
+EXAMPLE_TAG = "example:"  # example:NAME puts the cell's code into examples/NAME.py
+# The tags a cell may carry, and what each does. The README's cell conventions table lists them.
+TAGS = {
+    "raises-exception": "the cell must raise (the exception named by `raises`, if given)",
+    "remove-input": "the slide shows the output only",
+    "remove-output": "the slide shows the code only",
+    "remove-cell": "the cell runs but is not shown",
+    "skip-execution": "the cell is shown but not run",
+}
+# Tags other tools give meaning to that a slide deck cannot honour: accepted, with a warning.
+IGNORED_TAGS = {
+    "hide-input": "Jupyter Book's collapsed input: a slide cannot expand it, use remove-input",
+    "hide-output": "Jupyter Book's collapsed output: a slide cannot expand it, use remove-output",
+    "hide-cell": "Jupyter Book's collapsed cell: a slide cannot expand it, use remove-cell",
+    "parameters": "papermill's parameters cell: it runs as an ordinary cell",
+}
+MODULE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+CELL_MARKER = re.compile(r"^# %%(?:\s|$)")
+
+
+@dataclasses.dataclass
+class Source:
+    """One slide file: its path, its notebook, and the `.py` line where each cell starts."""
+
+    path: Path
+    notebook: NotebookNode
+    cell_lines: list[int]
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    def where(self, index: int, line_in_cell: int = 0) -> str:
+        """`file:line: cell N` for messages; line_in_cell counts from 1 within the cell."""
+        line = self.cell_lines[index] + line_in_cell if line_in_cell else self.cell_lines[index]
+        return f"{self.name}:{line}: cell {index + 1}"
+
+
+def code_cells(notebook: NotebookNode) -> list[NotebookNode]:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def cell_tags(cell: NotebookNode) -> list[str]:
+    tags: list[str] = cell.metadata.get("tags", [])
+    return tags
+
+
+def cell_start_lines(text: str, count: int) -> list[int]:
+    """The 1-based line of each cell's `# %%` marker (or of a marker-less first cell)."""
+    lines = text.splitlines()
+    markers = [number for number, line in enumerate(lines, 1) if CELL_MARKER.match(line)]
+    if len(markers) == count:
+        return markers
+    first = 1
+    if lines and lines[0].startswith("# ---"):  # skip jupytext's YAML header
+        first = next((n for n, line in enumerate(lines[1:], 2) if line.startswith("# ---")), 1) + 1
+    while first <= len(lines) and not lines[first - 1].strip():
+        first += 1
+    starts = [first, *markers]
+    return (starts + [starts[-1]] * count)[:count]
+
+
+def read_source(path: Path) -> Source:
+    """Read a jupytext percent-format file and check its cell metadata."""
+    if not path.is_file():
+        raise BuildError(f"{display_path(path)}: no such file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise BuildError(f"{display_path(path)}:{line}: not valid UTF-8 ({error.reason})") from None
+    if not text.strip():
+        raise BuildError(f"{display_path(path)}: the file is empty")
+    notebook = jupytext.reads(text, fmt="py:percent")
+    source = Source(path, notebook, cell_start_lines(text, len(notebook.cells)))
+    for index, cell in enumerate(notebook.cells):
+        check_metadata(source, index, cell)
+    return source
+
+
+def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
+    metadata = cell.metadata
+    if "incorrectly_encoded_metadata" in metadata:
+        raise BuildError(
+            f"{source.where(index)}: cannot parse the cell metadata "
+            f"{metadata['incorrectly_encoded_metadata']!r} (write key=value pairs with JSON values)"
+        )
+    slide_type = metadata.get("slideshow", {}).get("slide_type", "")
+    if slide_type not in SLIDE_TYPES:
+        known = ", ".join(sorted(t for t in SLIDE_TYPES if t))
+        raise BuildError(
+            f"{source.where(index)}: unknown slide_type {slide_type!r} (use one of {known})"
+        )
+    tags = metadata.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise BuildError(f"{source.where(index)}: tags must be a list of strings, got {tags!r}")
+    for tag in tags:
+        check_tag(source, index, cell, tag)
+    if "raises" in metadata and "raises-exception" not in tags:
+        raise BuildError(f"{source.where(index)}: `raises` needs the raises-exception tag too")
+
+
+def check_tag(source: Source, index: int, cell: NotebookNode, tag: str) -> None:
+    """A known tag passes, an ignored one warns, anything else is an error with a suggestion."""
+    if tag in TAGS:
+        return
+    if tag in IGNORED_TAGS:
+        warn(f"{source.where(index)}: tag {tag!r} has no effect here ({IGNORED_TAGS[tag]})")
+        return
+    name = tag.removeprefix(EXAMPLE_TAG)
+    if name != tag:
+        if cell.cell_type != "code" or not MODULE_NAME.fullmatch(name):
+            raise BuildError(
+                f"{source.where(index)}: bad tag {tag!r}: example tags go on code cells "
+                "and name a module, e.g. example:echo_server"
+            )
+        return
+    raise BuildError(f"{source.where(index)}: unknown tag {tag!r}{suggestion(tag)}")
+
+
+def suggestion(tag: str) -> str:
+    """` (did you mean remove-cell?)` for a tag close to a known one, else a list of them."""
+    normalised = tag.strip().lower().replace("_", "-")
+    candidates = [*TAGS, *IGNORED_TAGS]
+    close = difflib.get_close_matches(normalised, candidates, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]}?)"
+    if normalised.startswith("example"):
+        return f" (example tags are written {EXAMPLE_TAG}NAME)"
+    return f" (known tags: {', '.join(TAGS)}, {EXAMPLE_TAG}NAME)"
+
+
+def resolve_sources(patterns: Sequence[str], root: Path = ROOT) -> list[Path]:
+    """Expand the command line's sources; the default is the talk's numbered files in name order."""
+    if not patterns:
+        found = sorted(root.glob(DEFAULT_SOURCES))
+        if not found:
+            raise BuildError(f"no sources match {DEFAULT_SOURCES}")
+        return found
+    return [Path(pattern) for pattern in patterns]
