@@ -93,7 +93,18 @@ def read_source(path: Path) -> Source:
     source = Source(path, notebook, cell_start_lines(text, len(notebook.cells)))
     for index, cell in enumerate(notebook.cells):
         check_metadata(source, index, cell)
+        cell.id = cell_id(path, index)
     return source
+
+
+def cell_id(path: Path, index: int) -> str:
+    """A cell's id, the same on every read: `03_tasks-12` is cell 13 of 03_tasks.py.
+
+    jupytext would give random ones. The deck shows it as the cell's HTML id (`cell-id=...`),
+    which is how `present` finds the file and cell a slide's code came from.
+    """
+    stem = re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:48] or "cell"
+    return f"{stem}-{index}"
 
 
 def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
