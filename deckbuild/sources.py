@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jupytext
 from nbformat import NotebookNode
+from nbformat.validator import NotebookValidationError
 
 from deckbuild.errors import BuildError, warn
 from deckbuild.paths import DEFAULT_SOURCES, ROOT, display_path
@@ -89,12 +90,29 @@ def read_source(path: Path) -> Source:
         raise BuildError(f"{display_path(path)}:{line}: not valid UTF-8 ({error.reason})") from None
     if not text.strip():
         raise BuildError(f"{display_path(path)}: the file is empty")
-    notebook = jupytext.reads(text, fmt="py:percent")
+    try:
+        notebook = jupytext.reads(text, fmt="py:percent")
+    except NotebookValidationError as error:  # e.g. tags="x": nbformat refuses the cell
+        raise BuildError(f"{invalid_cell(path, text)}: bad cell metadata: {error.message}") from None
     source = Source(path, notebook, cell_start_lines(text, len(notebook.cells)))
     for index, cell in enumerate(notebook.cells):
         check_metadata(source, index, cell)
         cell.id = cell_id(path, index)
     return source
+
+
+def invalid_cell(path: Path, text: str) -> str:
+    """`file:line: cell N` of the first cell jupytext cannot read on its own, else the file."""
+    lines = text.splitlines(keepends=True)
+    markers = [number for number, line in enumerate(lines, 1) if CELL_MARKER.match(line)]
+    starts = cell_start_lines(text, len(markers) + 1)
+    offset = 1 if starts[0] not in markers else 0  # a first cell without a marker
+    for ordinal, (start, end) in enumerate(zip(markers, [*markers[1:], len(lines) + 1]), 1):
+        try:
+            jupytext.reads("".join(lines[start - 1 : end - 1]), fmt="py:percent")
+        except NotebookValidationError:
+            return f"{display_path(path)}:{start}: cell {ordinal + offset}"
+    return display_path(path)
 
 
 def cell_id(path: Path, index: int) -> str:

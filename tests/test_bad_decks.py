@@ -101,6 +101,11 @@ def run(tmp_path: Path) -> Run:
             "it is already defined at",
         ),
         (["no_such_deck.py"], (), "no_such_deck.py: no such file"),
+        (
+            ["misspelt_tag.py"],
+            (),
+            "misspelt_tag.py:4: cell 2: unknown tag 'remove_cell' (did you mean remove-cell?)",
+        ),
     ],
 )
 def test_bad_deck_fails_with_one_clear_message(

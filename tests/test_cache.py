@@ -1,4 +1,8 @@
-"""The execution cache: reuse outputs exactly when nothing that affects them changed."""
+"""The execution cache: reuse outputs exactly when nothing that affects them changed.
+
+Most tests drive deckbuild.cache.ExecutionCache directly and start no kernel; the last few
+build through build.py to show the cache and the kernels' imports working together.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from deckbuild.cache import ExecutionCache
+from deckbuild.sources import Source, code_cells, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,44 +23,189 @@ DECK = """\
 # %% [markdown]
 # # PROSE-ONE
 
+# %% tags=["remove-input"]
+print("RUN")
+"""
+
+
+def source_in(folder: Path, text: str = DECK, name: str = "deck.py") -> Source:
+    path = folder / name
+    path.write_text(text)
+    return read_source(path)
+
+
+def edited(source: Source, old: str, new: str) -> Source:
+    """The source read again after replacing old by new in its file."""
+    text = source.path.read_text()
+    assert old in text
+    source.path.write_text(text.replace(old, new))
+    return read_source(source.path)
+
+
+def executed(source: Source, marker: str = "first run") -> Source:
+    """Pretend a kernel ran the source: every code cell printed the marker."""
+    for cell in code_cells(source.notebook):
+        output = nbformat.v4.new_output("stream", name="stdout", text=marker)  # type: ignore[no-untyped-call]
+        cell.outputs = [output]
+        cell.execution_count = 1
+    return source
+
+
+def outputs(source: Source) -> list[str]:
+    return [o.text for cell in code_cells(source.notebook) for o in cell.get("outputs", [])]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("PROSE-ONE", "PROSE-TWO"),
+        ("# %% [markdown]", '# %% [markdown] slideshow={"slide_type": "slide"}'),
+    ],
+)
+def test_a_prose_or_slide_type_edit_keeps_the_key(tmp_path: Path, old: str, new: str) -> None:
+    """Markdown and slide types do not decide outputs, so editing them keeps the key."""
+    cache = ExecutionCache(tmp_path / "cache")
+    source = source_in(tmp_path)
+    assert cache.key(edited(source, old, new)) == cache.key(source)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('print("RUN")', 'print("RUN!")'),
+        ('tags=["remove-input"]', 'tags=["remove-output"]'),
+        ('tags=["remove-input"]', 'tags=["raises-exception"] raises="ValueError"'),
+    ],
+)
+def test_a_code_or_tag_edit_changes_the_key(tmp_path: Path, old: str, new: str) -> None:
+    """Code, tags and the expected exception decide outputs, so editing them changes the key."""
+    cache = ExecutionCache(tmp_path / "cache")
+    source = source_in(tmp_path)
+    assert cache.key(edited(source, old, new)) != cache.key(source)
+
+
+def test_the_same_code_in_another_folder_has_another_key(tmp_path: Path) -> None:
+    """Cells run in their file's folder, so the folder is part of the key."""
+    (tmp_path / "other").mkdir()
+    cache = ExecutionCache(tmp_path / "cache")
+    assert cache.key(source_in(tmp_path)) != cache.key(source_in(tmp_path / "other"))
+
+
+def test_stored_outputs_are_reused_by_a_fresh_read(tmp_path: Path) -> None:
+    """What store() kept fills the code cells of the same source read again."""
+    cache = ExecutionCache(tmp_path / "cache")
+    cache.store(executed(source_in(tmp_path)), imported=[])
+    again = read_source(tmp_path / "deck.py")
+    assert cache.reuse(again)
+    assert outputs(again) == ["first run"]
+    assert not cache.reuse(edited(again, 'print("RUN")', 'print("RUN!")'))
+
+
+def test_an_imported_file_that_changed_invalidates(tmp_path: Path) -> None:
+    """A local module the kernel imported is part of the entry: editing it means running again."""
+    helper = tmp_path / "helper.py"
+    helper.write_text("VALUE = 1\n")
+    cache = ExecutionCache(tmp_path / "cache")
+    cache.store(executed(source_in(tmp_path)), imported=[str(helper)])
+    assert cache.reuse(read_source(tmp_path / "deck.py"))
+    helper.write_text("VALUE = 2\n")
+    assert not cache.reuse(read_source(tmp_path / "deck.py"))
+
+
+def test_an_environment_variable_the_code_names_invalidates(tmp_path: Path) -> None:
+    """A variable named in capitals in the code or its imports is recorded with its value."""
+    text = DECK.replace('print("RUN")', 'import os\nprint(os.environ.get("DEMO_SETTING"))')
+    source = executed(source_in(tmp_path, text))
+    ExecutionCache(tmp_path / "cache", environ={"DEMO_SETTING": "a"}).store(source, imported=[])
+    same = ExecutionCache(tmp_path / "cache", environ={"DEMO_SETTING": "a", "OTHER": "x"})
+    assert same.reuse(read_source(source.path))
+    changed = ExecutionCache(tmp_path / "cache", environ={"DEMO_SETTING": "b"})
+    assert not changed.reuse(read_source(source.path))
+
+
+def test_a_corrupt_entry_is_reported_and_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A damaged entry is not reused, and the build says which file it ignored."""
+    cache = ExecutionCache(tmp_path / "cache")
+    source = executed(source_in(tmp_path))
+    cache.store(source, imported=[])
+    cache.entry_path(source).write_text("{not json")
+    assert not cache.reuse(read_source(source.path))
+    assert "ignoring a corrupt cache entry" in capsys.readouterr().err
+
+
+def test_an_entry_with_the_wrong_cell_count_is_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry whose outputs do not match the cells is treated as corrupt, not half applied."""
+    cache = ExecutionCache(tmp_path / "cache")
+    source = executed(source_in(tmp_path))
+    cache.store(source, imported=[])
+    path = cache.entry_path(source)
+    path.write_text(path.read_text().replace('"outputs": [{', '"outputs": [{"x": 1}, {', 1))
+    assert not cache.reuse(read_source(source.path))
+    assert "cell count" in capsys.readouterr().err
+
+
+def test_only_the_latest_deck_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The deck cache keeps one rendered deck; a corrupt one is reported and not used."""
+    cache = ExecutionCache(tmp_path / "cache")
+    cache.store_deck("one", "<html>1</html>")
+    cache.store_deck("two", "<html>2</html>")
+    assert (cache.load_deck("one"), cache.load_deck("two")) == (None, "<html>2</html>")
+    cache.deck_path("two").write_text("[]")
+    assert cache.load_deck("two") is None
+    assert "ignoring a corrupt cache entry" in capsys.readouterr().err
+
+
+def test_an_unwritable_cache_is_no_loss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Failing to write the cache is reported; the build goes on."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = ExecutionCache(blocker / "cache")
+    cache.store(executed(source_in(tmp_path)), imported=[])
+    cache.store_deck("key", "<html></html>")
+    err = capsys.readouterr().err
+    assert "cannot write the execution cache" in err
+    assert "cannot write the deck cache" in err
+
+
+# --------------------------------------------------------------------- through build.py
+
+TALK = """\
+# %% [markdown]
+# # {name}
+
 # %%
 import random
-
-import helper
-
-print("RUN", random.random(), helper.VALUE, helper.setting())
+{imports}
+print("RUN", random.random(){uses})
 """
-
-HELPER = """\
-import os
-
-VALUE = "helper-1"
+HELPER = 'VALUE = "helper-1"\n'
 
 
-def setting() -> str | None:
-    return os.environ.get("CACHE_TEST_SETTING")
-"""
-
-
-class Deck:
-    """A one-file deck that imports a local module, built into its own folder and cache."""
+class Talk:
+    """Two slide files and a helper module only the first imports, built with their own cache."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.source = folder / "deck.py"
-        self.helper = folder / "helper.py"
-        self.source.write_text(DECK)
+        self.uses_helper = folder / "01_uses.py"
+        self.plain = folder / "02_plain.py"
+        self.helper = folder / "figures.py"
+        self.uses_helper.write_text(
+            TALK.format(name="USES", imports="import figures", uses=", figures.VALUE")
+        )
+        self.plain.write_text(TALK.format(name="PLAIN", imports="", uses=""))
         self.helper.write_text(HELPER)
-        self.cache = folder / "cache"
-        self.out = folder / "out"
 
-    def build(self, *extra: str, **env: str) -> tuple[str, str]:
-        """Build once; returns the run marker printed by the deck and the build's stderr."""
-        environment = {k: v for k, v in os.environ.items() if k != "CACHE_TEST_SETTING"}
-        environment.update(BUILD_CACHE_DIR=str(self.cache), **env)
-        command = [sys.executable, str(ROOT / "build.py"), "build", str(self.source)]
+    def build(self, *extra: str) -> dict[str, str]:
+        """Build once; returns each file's run marker (a random number printed by its cell)."""
+        environment = dict(os.environ, BUILD_CACHE_DIR=str(self.folder / "cache"))
+        sources = [str(self.uses_helper), str(self.plain)]
+        command = [sys.executable, str(ROOT / "build.py"), "build", *sources, *extra]
         result = subprocess.run(
-            [*command, "--out", str(self.out), *extra],
+            [*command, "--out", str(self.folder / "out")],
             capture_output=True,
             text=True,
             env=environment,
@@ -60,78 +213,29 @@ class Deck:
             check=False,
         )
         assert result.returncode == 0, result.stderr
-        deck = (self.out / "index.html").read_text()
-        marker = deck.split("RUN ", 1)[1].split()[0]
-        return marker, result.stderr
-
-    def edit(self, path: Path, old: str, new: str) -> None:
-        text = path.read_text()
-        assert old in text
-        path.write_text(text.replace(old, new))
+        deck = (self.folder / "out" / "index.html").read_text()
+        runs = [part.split()[0] for part in deck.split("RUN ")[1:]]
+        return dict(zip(["uses", "plain"], runs, strict=True))
 
 
-@pytest.fixture
-def deck(tmp_path: Path) -> Deck:
-    return Deck(tmp_path)
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory: pytest.TempPathFactory) -> Talk:
+    return Talk(tmp_path_factory.mktemp("talk"))
 
 
-def test_no_change_reuses_the_outputs(deck: Deck) -> None:
-    """A second build with nothing changed executes nothing and shows the same outputs."""
-    first, _ = deck.build()
-    second, log = deck.build()
-    assert second == first
-    assert "reusing cached outputs of" in log
+def test_editing_a_helper_reruns_only_the_files_that_import_it(talk: Talk) -> None:
+    """The kernel reports the local modules it imported: only their importers run again."""
+    first = talk.build()
+    assert talk.build() == first  # nothing changed: nothing ran
+    talk.helper.write_text(HELPER.replace("helper-1", "helper-2"))
+    second = talk.build()
+    assert second["plain"] == first["plain"]
+    assert second["uses"] != first["uses"]
+    assert "helper-2" in (talk.folder / "out" / "index.html").read_text()
 
 
-def test_prose_edit_reuses_outputs_and_shows_the_new_prose(deck: Deck) -> None:
-    """Editing markdown re-executes nothing, yet the deck has the new text."""
-    first, _ = deck.build()
-    deck.edit(deck.source, "PROSE-ONE", "PROSE-TWO")
-    second, log = deck.build()
-    assert second == first
-    assert "reusing cached outputs of" in log
-    assert "PROSE-TWO" in (deck.out / "index.html").read_text()
-
-
-def test_code_edit_executes_again(deck: Deck) -> None:
-    """Editing a code cell runs the source again."""
-    first, _ = deck.build()
-    deck.edit(deck.source, 'print("RUN"', 'print( "RUN"')
-    second, log = deck.build()
-    assert second != first
-    assert "executing" in log
-
-
-def test_editing_an_imported_local_module_executes_again(deck: Deck) -> None:
-    """A change to a local module the cells imported invalidates the outputs."""
-    first, _ = deck.build()
-    deck.edit(deck.helper, "helper-1", "helper-2")
-    second, _ = deck.build()
-    assert second != first
-    assert "helper-2" in (deck.out / "index.html").read_text()
-
-
-def test_an_environment_variable_the_code_reads_invalidates(deck: Deck) -> None:
-    """Setting a variable named in the code (here in the imported module) runs it again."""
-    first, _ = deck.build()
-    second, _ = deck.build(CACHE_TEST_SETTING="on")
-    assert second != first
-    assert "helper-1 on" in (deck.out / "index.html").read_text()
-
-
-def test_no_cache_forces_execution(deck: Deck) -> None:
-    """--no-cache executes even when the cache is valid."""
-    first, _ = deck.build()
-    second, log = deck.build("--no-cache")
-    assert second != first
-    assert "reusing" not in log
-
-
-def test_a_corrupt_entry_is_ignored(deck: Deck) -> None:
-    """A damaged cache file is reported and the source simply runs again."""
-    first, _ = deck.build()
-    for entry in deck.cache.iterdir():
-        entry.write_text("{not json")
-    second, log = deck.build()
-    assert second != first
-    assert "ignoring a corrupt cache entry" in log
+def test_no_cache_executes_everything(talk: Talk) -> None:
+    """--no-cache runs every file even when the cache is valid."""
+    first = talk.build()
+    second = talk.build("--no-cache")
+    assert all(second[name] != first[name] for name in first)
