@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import SlidesExporter
 
+from deckbuild.errors import ERROR_PREFIX
 from tests.deckcheck import outside_urls, slide_sections
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ def run_build(
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.startswith("build.py: error:")]
+    return [line for line in result.stderr.splitlines() if line.startswith(ERROR_PREFIX)]
 
 
 @pytest.fixture(scope="module")
