@@ -32,9 +32,9 @@ build: extract deck ## set up, extract the examples and build the deck into buil
 deck: setup
 	$(PY) build.py build
 
-lint: setup ## ruff and mypy --strict on build.py, deckbuild/, examples/, tests/ and benchmarks/
-	$(PY) -m ruff check build.py deckbuild examples tests benchmarks
-	$(PY) -m ruff format --check build.py deckbuild examples tests benchmarks
+lint: setup ## ruff and mypy --strict on build.py, deckbuild/, examples/, tests/, benchmarks/ and slides/figures.py
+	$(PY) -m ruff check build.py deckbuild examples tests benchmarks slides/figures.py
+	$(PY) -m ruff format --check build.py deckbuild examples tests benchmarks slides/figures.py
 	$(PY) -m mypy
 
 test: setup ## check examples/ for drift, lint, build the deck, run the whole suite

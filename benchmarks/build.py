@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import PYTHON, ROOT, median, run_main, seconds, table
+from deckbuild.paths import DEFAULT_SOURCES
 
 DESCRIPTION = "Build times: cold vs nbconvert, cached rebuilds, --jobs 1 vs 2."
 TIMEOUT = 60  # seconds per cell, for our build and the baseline alike (build.py's default)
@@ -42,7 +43,7 @@ class Bench:
         self.scratch = scratch
         self.slides = scratch / "slides"
         shutil.copytree(ROOT / "slides", self.slides, ignore=shutil.ignore_patterns(".*"))
-        self.sources = sorted(self.slides.glob("*.py"))
+        self.sources = sorted(self.slides.glob(Path(DEFAULT_SOURCES).name))  # not figures.py
         self.cache = scratch / "cache"
         self.jupyter = scratch / "jupyter"
         spec = self.jupyter / "kernels" / KERNEL

@@ -10,151 +10,8 @@
 # Tom Manderson
 
 # %% tags=["remove-cell"]
-# Drawing helpers for the cartoons in this section. Hidden: they are pictures, not the talk.
-import heapq
-import io
-
-from IPython.display import SVG, display
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-
-COLOURS = {
-    "load": "#4C72B0",  # loading books onto the cart
-    "carry": "#DD8452",  # taking them to the fire
-    "back": "#8C8C8C",  # walking back to the pile
-    "watch": "#F2D479",  # standing by the fire, doing nothing useful
-    "wait": "#F2D479",  # queueing for the fire, doing nothing useful either
-    "burn": "#C44E52",  # books on fire
-    "run": "#55A868",  # a task using the CPU
-    "ready": "#E5E5E5",  # a task that could run but is not running
-}
-
-
-def show(fig):
-    """Display a figure as SVG, so that it stays crisp on the projector."""
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    display(SVG(buffer.getvalue()))
-
-
-def burn_books(gophers, loads, *, wait_by_fire, fire_slots=None, burn=3, load=1, carry=1, back=1):
-    """Who does what when: (start, length, activity) per gopher, and (start, length, gopher) fires.
-
-    Durations are made-up units: the pictures are cartoons, not measurements.
-    """
-    names = [f"gopher {g + 1}" if gophers > 1 else "gopher" for g in range(gophers)]
-    lanes = {name: [] for name in names}
-    fire = []
-    left = [loads // gophers + (g < loads % gophers) for g in range(gophers)]
-    slots = [0] * (fire_slots or loads)  # when each place in the fire is free again
-    arrivals = []  # (time a gopher reaches the fire with a cartload, which gopher)
-    for g, name in enumerate(names):
-        lanes[name] += [(0, load, "load"), (load, carry, "carry")]
-        heapq.heappush(arrivals, (load + carry, g))
-    while arrivals:
-        t, g = heapq.heappop(arrivals)
-        slot = min(range(len(slots)), key=slots.__getitem__)
-        start = max(t, slots[slot])
-        if start > t:
-            lanes[names[g]].append((t, start - t, "wait"))
-        fire.append((start, burn, g))
-        slots[slot] = start + burn
-        leave = start
-        if wait_by_fire:  # the synchronous gopher watches its books burn
-            lanes[names[g]].append((start, burn, "watch"))
-            leave = start + burn
-        left[g] -= 1
-        if left[g]:
-            lanes[names[g]] += [
-                (leave, back, "back"),
-                (leave + back, load, "load"),
-                (leave + back + load, carry, "carry"),
-            ]
-            heapq.heappush(arrivals, (leave + back + load + carry, g))
-    return lanes, fire
-
-
-def tidy(ax, title, rows):
-    """Lane names on the left, a bold title, no numbers on the time axis."""
-    ax.set_yticks(range(len(rows)), rows[::-1], fontsize=15)
-    ax.set_ylim(-0.6, len(rows) - 0.3)
-    ax.set_title(title, loc="left", fontsize=17, fontweight="bold")
-    ax.spines[["top", "right", "left"]].set_visible(False)
-    ax.tick_params(left=False, bottom=False, labelbottom=False)
-
-
-def gopher_timelines(panels):
-    """One panel per (title, burn_books arguments): each gopher's lane, then the fire's."""
-    plans = [(title, *burn_books(**kwargs)) for title, kwargs in panels]
-    heights = [len(lanes) + 1 for _, lanes, _ in plans]
-    fig = Figure(figsize=(12, 1.2 + 0.6 * sum(heights) + 0.4 * len(plans)))
-    axes = fig.subplots(len(plans), 1, sharex=True, gridspec_kw={"height_ratios": heights})
-    end = max(start + length for *_, fire in plans for start, length, _ in fire)
-    for ax, (title, lanes, fire) in zip(axes, plans):
-        rows = [*lanes, "fire"]
-        for row, name in enumerate(lanes):
-            y = len(rows) - 1 - row
-            for start, length, what in lanes[name]:
-                ax.broken_barh([(start, length)], (y - 0.35, 0.7), facecolor=COLOURS[what],
-                               edgecolor="white")
-                dark = what not in ("watch", "wait")
-                ax.text(start + length / 2, y, what, ha="center", va="center", fontsize=11,
-                        color="white" if dark else "black")
-        height = 0.7 / len(lanes)  # one thin strip per gopher's books
-        for start, length, g in fire:
-            ax.broken_barh([(start, length)], (-0.35 + g * height, height * 0.9),
-                           facecolor=COLOURS["burn"], edgecolor="white")
-        finished = max(start + length for start, length, _ in fire)
-        ax.axvline(finished, color="black", lw=1, ls=":")
-        ax.text(finished + 0.15, len(rows) - 1, "all\nburnt", va="center", fontsize=12)
-        tidy(ax, title, rows)
-    axes[-1].set_xlim(0, end + 1.2)
-    axes[-1].set_xlabel("time →", fontsize=15)
-    legend = [Patch(color=COLOURS[k], label=k) for k in ("load", "carry", "back", "burn")]
-    legend.append(Patch(color=COLOURS["wait"], label="watch / wait: idle at the fire"))
-    fig.legend(handles=legend, loc="lower center", ncol=5, frameon=False, fontsize=14)
-    fig.subplots_adjust(hspace=0.7, bottom=0.16)
-    return fig
-
-
-def multitasking(kind):
-    """Three tasks sharing one CPU: preempted on a timer, or each running until it yields."""
-    if kind == "preemptive":  # round robin, one time slice each, whatever the task is doing
-        plan = {"task A": [(0, 1), (3, 1), (5, 1), (7, 1)], "task B": [(1, 1), (4, 1)],
-                "task C": [(2, 1), (6, 1), (8, 1)]}
-        title = "Preemptive: a timer interrupts whoever is running"
-    else:  # each runs until it reaches a yield; C takes its time
-        plan = {"task A": [(0, 2), (7, 2)], "task B": [(2, 1), (9, 1)], "task C": [(3, 4)]}
-        yields = {"task A": [2], "task B": [3], "task C": [7]}  # where each one hands over
-        title = "Cooperative: each task runs until it yields"
-    fig = Figure(figsize=(10, 3.2))
-    ax = fig.subplots()
-    end = max(s + n for runs in plan.values() for s, n in runs)
-    for row, (name, runs) in enumerate(plan.items()):
-        y = len(plan) - 1 - row
-        ax.broken_barh([(0, runs[-1][0] + runs[-1][1])], (y - 0.3, 0.6), facecolor=COLOURS["ready"])
-        ax.broken_barh(runs, (y - 0.3, 0.6), facecolor=COLOURS["run"], edgecolor="white")
-        if kind == "cooperative":
-            for t in yields[name]:
-                ax.annotate("yield", (t, y + 0.3), xytext=(t, y + 0.55), ha="center",
-                            va="bottom", fontsize=13, arrowprops={"arrowstyle": "->"})
-    handles = [Patch(color=COLOURS["run"], label="running"),
-               Patch(color=COLOURS["ready"], label="ready, but not running")]
-    if kind == "preemptive":
-        for t in range(1, end):
-            ax.axvline(t, color=COLOURS["burn"], lw=1, ls="--")
-        handles.append(Line2D([], [], color=COLOURS["burn"], ls="--", label="timer interrupt"))
-    else:
-        ax.text(5, 0, "C hogs the CPU", ha="center", va="center", fontsize=14, color="white")
-    tidy(ax, title, list(plan))
-    ax.set_ylim(-0.6, len(plan))
-    ax.set_xlim(0, end + 0.2)
-    ax.set_xlabel("time →", fontsize=15)
-    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=14)
-    fig.subplots_adjust(bottom=0.36)
-    return fig
-
+# The cartoons are drawn by figures.py, beside the slides: they are pictures, not the talk.
+from figures import burn_books, gopher_timelines, multitasking, show
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Who does this guy think he is anyway?
@@ -227,12 +84,13 @@ print(f"Python {sys.version.split()[0]}, asyncio at the ready")
 # To steal an example from Go, let's burn a bunch of Go programming language manuals.
 
 # %% tags=["remove-input"]
-show(gopher_timelines([
-    ("One gopher, one thing at a time", {"gophers": 1, "loads": 4, "wait_by_fire": True}),
-    ("Concurrency: while the books burn, the gopher fetches more",
-     {"gophers": 1, "loads": 4, "wait_by_fire": False}),
-    ("Parallelism: a friend helps shovel", {"gophers": 2, "loads": 4, "wait_by_fire": False}),
-]))
+show(gopher_timelines({
+    "One gopher, one thing at a time": burn_books(1, 4, wait_by_fire=True),
+    "Concurrency: while the books burn, the gopher fetches more": burn_books(
+        1, 4, wait_by_fire=False
+    ),
+    "Parallelism: a friend helps shovel": burn_books(2, 4, wait_by_fire=False),
+}))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Quote myself: I'm loath to take anything from Go but this example is a good one.
@@ -266,11 +124,11 @@ show(gopher_timelines([
 
 # %% tags=["remove-input"]
 stove = {"fire_slots": 1, "burn": 4}  # the fire takes one cartload, and takes its time
-show(gopher_timelines([
-    ("Synchronous: one gopher", {"gophers": 1, "loads": 3, "wait_by_fire": True, **stove}),
-    ("Asynchronous: one gopher", {"gophers": 1, "loads": 3, "wait_by_fire": False, **stove}),
-    ("Synchronous: two gophers", {"gophers": 2, "loads": 3, "wait_by_fire": True, **stove}),
-]))
+show(gopher_timelines({
+    "Synchronous: one gopher": burn_books(1, 3, wait_by_fire=True, **stove),
+    "Asynchronous: one gopher": burn_books(1, 3, wait_by_fire=False, **stove),
+    "Synchronous: two gophers": burn_books(2, 3, wait_by_fire=True, **stove),
+}))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Synchronous programming

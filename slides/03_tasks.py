@@ -12,26 +12,11 @@
 
 # %% tags=["remove-cell"]
 # Hidden setup: where the cats come from, how they are shown, and the timings kept for the end.
-import base64
-
-from IPython.display import HTML, display
-
 from examples.cat_server import start_for_slides
+from figures import requests_timeline, show, show_cats
 
 HTTP_CAT = await start_for_slides()  # a local stand-in for http.cat, ~0.5 s per picture
 runs = {}  # strategy -> (when it started, the cats it fetched), for the timeline at the end
-
-
-def show_cats(cats):
-    """The pictures side by side, each captioned with how long its request took."""
-    figures = "".join(
-        '<figure style="margin: 0 1em; text-align: center">'
-        f'<img src="data:image/png;base64,{base64.b64encode(cat.image).decode()}" width="140">'
-        f"<figcaption>{cat.status}: {cat.seconds:.2f} s</figcaption></figure>"
-        for cat in cats
-    )
-    display(HTML(f'<div style="display: flex; justify-content: center">{figures}</div>'))
-
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # http.cat has a cat picture for every HTTP status code. The deck is built offline, so the cats
@@ -301,33 +286,7 @@ print(f"Total {time.perf_counter() - start:.2f} s")
 # When each request ran, as measured on the slides above
 
 # %% tags=["remove-input"]
-import io
-
-from IPython.display import SVG
-from matplotlib.figure import Figure
-
-fig = Figure(figsize=(10, 5.5))
-ax = fig.subplots()
-labels = []
-for row, (name, (start, cats)) in enumerate(runs.items()):
-    for lane, cat in enumerate(cats):
-        y = -(row * (len(cats) + 1.5) + lane)
-        ax.broken_barh([(cat.started - start, cat.seconds)], (y - 0.4, 0.8),
-                       facecolor=f"C{row}", edgecolor="white")
-        ax.text(cat.started - start + cat.seconds / 2, y, str(cat.status), ha="center",
-                va="center", color="white", fontsize=12, fontweight="bold")
-    total = max(cat.finished for cat in cats) - start
-    middle = -(row * (len(cats) + 1.5) + (len(cats) - 1) / 2)
-    ax.text(total + 0.05, middle, f"{total:.2f} s", va="center", fontsize=15)
-    labels.append((middle, name))
-ax.set_yticks([y for y, _ in labels], [name for _, name in labels], fontsize=15)
-ax.tick_params(left=False, labelsize=14)
-ax.spines[["top", "right", "left"]].set_visible(False)
-ax.set_xlabel("seconds since the parent started", fontsize=15)
-ax.set_xlim(0, max(max(c.finished for c in cats) - s for s, cats in runs.values()) + 0.45)
-buffer = io.StringIO()
-fig.savefig(buffer, format="svg", bbox_inches="tight")
-display(SVG(buffer.getvalue()))
+show(requests_timeline(runs))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Every bar is one request, from the moment `fetch_a_cat` started it to the moment the picture

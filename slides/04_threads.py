@@ -14,28 +14,15 @@
 # %% tags=["remove-cell"]
 # Hidden setup: where the cats come from, how they are shown, and the imports for the demos.
 import asyncio
-import base64
 import multiprocessing
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
-from IPython.display import HTML, display
-
 from examples.cat_server import start_for_slides
+from figures import heartbeat_figure, show, show_cats
 
 HTTP_CAT = await start_for_slides()  # a local stand-in for http.cat, ~0.5 s per picture
-
-
-def show_cats(pictures: list[bytes]) -> None:
-    """The pictures side by side."""
-    images = "".join(
-        f'<img src="data:image/png;base64,{base64.b64encode(picture).decode()}" width="160"'
-        ' style="margin: 0 1em">'
-        for picture in pictures
-    )
-    display(HTML(f'<div style="display: flex; justify-content: center">{images}</div>'))
-
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Same cats as before, from the same local stand-in for http.cat, which runs on a thread of its
@@ -188,18 +175,8 @@ print(f"in a thread: {len(threaded)} ticks, longest gap {max(threaded):.3f} s")
 # ## What the heartbeat saw
 
 # %% tags=["remove-input"]
-import matplotlib.pyplot as plt
-
-fig, ax = plt.subplots(figsize=(10, 4))
 runs = [("requests.get on the loop", blocked, "C3"), ("in a thread", threaded, "C2")]
-for label, gaps, color in runs:
-    ticks = [sum(gaps[: i + 1]) for i in range(len(gaps))]  # when each tick happened
-    ax.vlines(ticks, 0, gaps, color=color, label=label)
-    ax.plot(ticks, gaps, "o", color=color)
-ax.set_xlabel("time since the heartbeat started (s)")
-ax.set_ylabel("gap before this tick (s)")
-ax.legend()
-plt.show()
+show(heartbeat_figure(runs), format="png")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # What is an executor?
