@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,9 @@ IGNORED_TAGS = {
     "parameters": "papermill's parameters cell: it runs as an ordinary cell",
 }
 MODULE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# steps="1-4|6-12|14": `|` separates the steps, `,` the parts of one; a part is a line or a range.
+LINE_RANGE = re.compile(r"([0-9]+)(?:\s*-\s*([0-9]+))?")
+STEPS_EXAMPLE = '"1-4|6-12|14"'
 CELL_MARKER = re.compile(r"^# %%(?:\s|$)")
 
 
@@ -93,7 +97,9 @@ def read_source(path: Path) -> Source:
     try:
         notebook = jupytext.reads(text, fmt="py:percent")
     except NotebookValidationError as error:  # e.g. tags="x": nbformat refuses the cell
-        raise BuildError(f"{invalid_cell(path, text)}: bad cell metadata: {error.message}") from None
+        raise BuildError(
+            f"{invalid_cell(path, text)}: bad cell metadata: {error.message}"
+        ) from None
     source = Source(path, notebook, cell_start_lines(text, len(notebook.cells)))
     for index, cell in enumerate(notebook.cells):
         check_metadata(source, index, cell)
@@ -107,7 +113,9 @@ def invalid_cell(path: Path, text: str) -> str:
     markers = [number for number, line in enumerate(lines, 1) if CELL_MARKER.match(line)]
     starts = cell_start_lines(text, len(markers) + 1)
     offset = 1 if starts[0] not in markers else 0  # a first cell without a marker
-    for ordinal, (start, end) in enumerate(zip(markers, [*markers[1:], len(lines) + 1]), 1):
+    for ordinal, (start, end) in enumerate(
+        zip(markers, [*markers[1:], len(lines) + 1], strict=True), 1
+    ):
         try:
             jupytext.reads("".join(lines[start - 1 : end - 1]), fmt="py:percent")
         except NotebookValidationError:
@@ -145,6 +153,45 @@ def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
         check_tag(source, index, cell, tag)
     if "raises" in metadata and "raises-exception" not in tags:
         raise BuildError(f"{source.where(index)}: `raises` needs the raises-exception tag too")
+    if "steps" in metadata:
+        check_steps(source, index, cell)
+
+
+def check_steps(source: Source, index: int, cell: NotebookNode) -> None:
+    """`steps`: groups of the code's lines, as the slide shows them, highlighted one at a time.
+
+    Lines count from 1 on the slide, which drops a cell's leading and trailing blank lines.
+    """
+    steps = cell.metadata["steps"]
+    if not isinstance(steps, str):
+        raise BuildError(
+            f"{source.where(index)}: steps must be a string like {STEPS_EXAMPLE}, got {steps!r}"
+        )
+    prefix = f"{source.where(index)}: steps {json.dumps(steps)}"
+    if cell.cell_type != "code":
+        raise BuildError(f"{prefix}: steps go on code cells only")
+    for tag in ("remove-input", "remove-cell"):
+        if tag in cell_tags(cell):
+            raise BuildError(f"{prefix}: the cell is tagged {tag}, so no code is shown to step")
+    slide_type = cell.metadata.get("slideshow", {}).get("slide_type", "")
+    if slide_type in {"skip", "notes"}:
+        raise BuildError(f"{prefix}: a {slide_type} cell is not on a slide, so it has no steps")
+    count = len(cell.source.strip("\n").splitlines())
+    for number, group in enumerate(steps.split("|"), 1):
+        if not group.strip():
+            raise BuildError(f"{prefix}: step {number} is empty (give lines, e.g. 3 or 6-12)")
+        for part in (part.strip() for part in group.split(",")):
+            match = LINE_RANGE.fullmatch(part)
+            if match is None:
+                raise BuildError(f"{prefix}: {part!r} is neither a line number nor a range a-b")
+            first, last = int(match[1]), int(match[2] or match[1])
+            if first < 1:
+                raise BuildError(f"{prefix}: line {first} does not exist (lines count from 1)")
+            if last < first:
+                raise BuildError(f"{prefix}: the range {part} runs backwards")
+            if last > count:
+                lines = "line" if count == 1 else "lines"
+                raise BuildError(f"{prefix}: line {last} is past the cell's {count} {lines}")
 
 
 def check_tag(source: Source, index: int, cell: NotebookNode, tag: str) -> None:

@@ -249,7 +249,7 @@ for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## `concurrent.futures.Future`, typed
 
-# %% tags=["example:futures_bridge"]
+# %% tags=["example:futures_bridge"] steps="1-10|12-19|21-24"
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Protocol, TypeVar, runtime_checkable
@@ -444,7 +444,7 @@ print(await asyncio.to_thread(ask_the_loop, asyncio.get_running_loop(), 1_000))
 #
 # One worker thread, one queue, every call in order.
 
-# %% tags=["example:one_thread_executor"]
+# %% tags=["example:one_thread_executor"] steps="1-9|12-19"
 import queue
 import threading
 from collections.abc import Callable
@@ -512,7 +512,7 @@ def cancel_pending(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
 # draining up to it cancels exactly the calls that have not started. The marker goes back in
 # the queue, or the worker would never stop.
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:one_thread_executor"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:one_thread_executor"] steps="1-9|11-17|19-27"
 class OneThreadExecutor(Executor):
     """An executor that runs every submitted call, in order, on one worker thread."""
 

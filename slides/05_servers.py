@@ -149,7 +149,7 @@ CHUNK_SIZE = 64 * 1024  # echo whatever has arrived, up to this many bytes at a 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One coroutine per client
 
-# %% tags=["example:echo_server"]
+# %% tags=["example:echo_server"] steps="1-7|8-18|19-21|22-23|24-27|28-31"
 async def handle_echo(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, idle_timeout: float = IDLE_TIMEOUT
 ) -> None:
@@ -242,7 +242,7 @@ PORT = int(os.environ.get("ECHO_PORT", "8888"))  # must match the echo server
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Send a line, read its echo
 
-# %% tags=["example:echo_client"]
+# %% tags=["example:echo_client"] steps="1-7|8-18|19-20|21-24"
 async def echo_client(
     name: str, messages: list[str], host: str = HOST, port: int = PORT
 ) -> list[str]:

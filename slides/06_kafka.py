@@ -124,7 +124,7 @@ def loop_errors() -> Iterator[tuple[list[dict[str, object]], asyncio.Event]]:
 # The seed's code, fixed only enough to run and type-check (`bytes` instead of `dict`, type
 # hints). **Don't copy this one.**
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_seed_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_seed_producer"] steps="8-17|19-22|24-30|32-38|40-41"
 import asyncio
 import functools
 from typing import Any
@@ -335,7 +335,7 @@ def settle(reports: list[Report]) -> None:
             future.set_result(message)
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"] steps="1-10|12-14|16-24|26-30"
 class PollThread:
     """Polls a producer in its own thread and hands each batch of reports to the loop."""
 
@@ -389,7 +389,7 @@ def try_produce(producer: Producer, on_delivery: Callable[..., None], message: O
     return True
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"] steps="1-8|10-12|14-17|19-31"
 class Outbox:
     """Hands messages to librdkafka in order (when its queue is full, they wait here)."""
 
@@ -423,7 +423,7 @@ class Outbox:
         return len(stuck) + undelivered
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"] steps="1-7|9-15|17-19|21-27|29-33"
 class AsyncProducer:
     """Awaitable Kafka sends: a poll thread collects delivery reports, the loop settles them."""
 

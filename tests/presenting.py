@@ -66,6 +66,7 @@ def declared_slides(notebooks: Sequence[NotebookNode]) -> list[Subslide]:
     nbconvert's rules: remove-cell cells are dropped first; the first cell that is neither
     skip nor notes starts a slide whatever its type; slide starts a new horizontal slide,
     subslide a new slide below it; fragment steps; notes go to the current slide's notes.
+    Ours: a shown code cell with steps="a|b|c" adds one fragment per step after the first.
     """
     cells = [
         cell
@@ -90,6 +91,8 @@ def declared_slides(notebooks: Sequence[NotebookNode]) -> list[Subslide]:
             source = cell.source
             html = markdown2html(source) if cell.cell_type == "markdown" else source
             slides[-1].notes.append(plain_text(html))
+        if kind not in {"skip", "notes"} and cell.cell_type == "code":
+            slides[-1].fragments += str(cell.metadata.get("steps", "")).count("|")
     return slides
 
 
