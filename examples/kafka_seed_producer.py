@@ -32,7 +32,8 @@ class AsyncKafkaProducer(Producer):
         self, future: asyncio.Future[None], err: KafkaError | None, msg: Message
     ) -> None:
         if err is not None:
-            future.set_exception(err)  # type: ignore[arg-type]  # the bug: KafkaError is no exception
+            # the bug: KafkaError is no exception
+            future.set_exception(err)  # type: ignore[arg-type]
         else:
             future.set_result(None)  # InvalidStateError if the sender was cancelled
 

@@ -124,7 +124,7 @@ def loop_errors() -> Iterator[tuple[list[dict[str, object]], asyncio.Event]]:
 # The seed's code, fixed only enough to run and type-check (`bytes` instead of `dict`, type
 # hints). **Don't copy this one.**
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_seed_producer"] steps="8-17|19-22|24-30|32-38|40-41"
+# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_seed_producer"] steps="8-17|19-22|24-31|33-39|41-42"
 import asyncio
 import functools
 from typing import Any
@@ -152,7 +152,8 @@ class AsyncKafkaProducer(Producer):
         self, future: asyncio.Future[None], err: KafkaError | None, msg: Message
     ) -> None:
         if err is not None:
-            future.set_exception(err)  # type: ignore[arg-type]  # the bug: KafkaError is no exception
+            # the bug: KafkaError is no exception
+            future.set_exception(err)  # type: ignore[arg-type]
         else:
             future.set_result(None)  # InvalidStateError if the sender was cancelled
 
