@@ -8,7 +8,7 @@ NODE_MODULES := node_modules/.package-lock.json
 .DEFAULT_GOAL := help
 PYTHONS ?= 3.11 3.12 3.13
 
-.PHONY: help setup extract build deck test test-all lint serve pdf bench clean
+.PHONY: help setup extract build deck test test-all lint serve present pdf bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -53,10 +53,13 @@ PORT ?= 8000
 serve: setup ## build, serve build/ on 127.0.0.1:8000 (PORT=N), rebuild on edits, reload the browser
 	$(PY) build.py serve --port $(PORT)
 
+present: setup ## serve, plus a kernel per slide file: edit and run any code cell on stage (PORT=N)
+	$(PY) build.py present --port $(PORT)
+
 pdf: setup ## print the built deck to build/talk.pdf, one page per slide (needs Chromium)
 	$(PY) build.py pdf
 
-bench: setup ## time the build, the concurrency demos, Kafka and the echo server (~10 min)
+bench: setup ## time the build, the concurrency demos, Kafka, the echo server and live cells (~10 min)
 	$(PY) -m benchmarks
 
 clean: ## remove build/ and caches (keeps .venv and node_modules)

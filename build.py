@@ -4,6 +4,7 @@
     python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS] [--jobs N] [--no-cache]
     python build.py extract [--check] [SOURCES...]
     python build.py serve [SOURCES...] [--port N] [--out DIR]
+    python build.py present [SOURCES...] [--port N] [--out DIR]
     python build.py pdf [--out DIR]
 
 Run `python build.py --help` or `python build.py COMMAND --help` for details. This file is the
@@ -31,7 +32,7 @@ from deckbuild.paths import (
 )
 from deckbuild.pdf import print_pdf
 from deckbuild.pipeline import build
-from deckbuild.serve import serve
+from deckbuild.serve import present, serve
 
 CACHE_VARIABLE = "BUILD_CACHE_DIR"
 
@@ -57,6 +58,12 @@ def add_out(command: argparse.ArgumentParser, what: str = "output folder") -> No
 def add_timeout(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--timeout", type=int, default=60, help="per-cell timeout in seconds (default: 60)"
+    )
+
+
+def add_port(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--port", type=int, default=8000, help="0 picks a free port (default: 8000)"
     )
 
 
@@ -116,11 +123,22 @@ def parser() -> argparse.ArgumentParser:
         "The served HTML gets a small reload script; the built file never does. Ctrl-C stops.",
     )
     add_sources(serve_cmd)
-    serve_cmd.add_argument(
-        "--port", type=int, default=8000, help="0 picks a free port (default: 8000)"
-    )
+    add_port(serve_cmd)
     add_out(serve_cmd)
     add_timeout(serve_cmd)
+
+    present_cmd = commands.add_parser(
+        "present",
+        help="serve the deck with a kernel per slide file: every code cell can be edited and run",
+        description="Everything serve does, and: each source gets a kernel of this interpreter "
+        "that replays its code cells, so that in the served deck any code cell can be edited, "
+        "run, interrupted, and its file's kernel restarted. Only 127.0.0.1, and only with the "
+        "secret address it prints: open that. The built file stays as it was. Ctrl-C stops.",
+    )
+    add_sources(present_cmd)
+    add_port(present_cmd)
+    add_out(present_cmd)
+    add_timeout(present_cmd)
 
     pdf_cmd = commands.add_parser(
         "pdf",
@@ -145,6 +163,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return extract(args.sources, args.examples, args.check)
         if args.command == "serve":
             return serve(args.sources, args.out, args.port, args.timeout)
+        if args.command == "present":
+            return present(args.sources, args.out, args.port, args.timeout)
         if args.command == "pdf":
             pdf = print_pdf(args.out)
             print(f"wrote {display_path(pdf)}", file=sys.stderr)

@@ -1,22 +1,33 @@
-"""Serving the built deck on 127.0.0.1 while rebuilding it on every edit, and reloading browsers."""
+"""Serving the deck on 127.0.0.1 with aiohttp: rebuilt on edits, browsers reload; `present` runs it.
+
+`present` is `serve` with live parts, added only to the HTML it sends: a kernel per slide file
+behind a WebSocket, and a per-run token that every request must carry.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hmac
 import json
 import os
+import secrets
 import signal
-import subprocess
 import sys
-import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from deckbuild.errors import ERROR_PREFIX, BuildError
+from deckbuild.live import Live
 from deckbuild.paths import DEFAULT_SOURCES, ROOT, TEMPLATES, display_path
 from deckbuild.sources import resolve_sources
 
 VERSION_PATH = "/__deck_version__"
+LIVE_PATH = "/__live__"
+STATIC = Path(__file__).resolve().parent / "static"  # live.js and live.css: present's front-end
 # Injected into the HTML that `serve` sends, never into the built file: poll the deck's version,
 # reload when a rebuild finished, show a failed build's message on top of the last good deck.
 RELOAD_SCRIPT = """<script>/* added by `build.py serve` */
@@ -69,142 +80,219 @@ class Rebuilder:
         self.command = [sys.executable, str(ROOT / "build.py"), "build", *patterns]
         self.command += ["--out", str(out), "--timeout", str(timeout)]
         self.patterns = list(patterns)
-        self.lock = threading.Lock()
         self.builds = 0
         self.error: str | None = None
-        self.process: subprocess.Popen[str] | None = None
-        self.stopping = False
+        self.process: asyncio.subprocess.Process | None = None
+        self.stopped = asyncio.Event()
 
     def state(self) -> dict[str, Any]:
-        with self.lock:
-            return {"version": f"{os.getpid()}.{self.builds}", "error": self.error}
+        return {"version": f"{os.getpid()}.{self.builds}", "error": self.error}
 
-    def rebuild(self) -> None:
+    async def rebuild(self) -> bool:
         """Build once; a success bumps the version, a failure keeps the last good deck."""
-        with self.lock:
-            if self.stopping:
-                return
-            self.process = subprocess.Popen(
-                self.command, stderr=subprocess.PIPE, text=True, cwd=Path.cwd()
-            )
-        process = self.process
+        if self.stopped.is_set():
+            return False
+        self.process = process = await asyncio.create_subprocess_exec(
+            *self.command, stderr=asyncio.subprocess.PIPE, cwd=Path.cwd(), limit=2**20
+        )
         errors: list[str] = []
         assert process.stderr is not None
-        for line in process.stderr:
+        async for raw in process.stderr:
+            line = raw.decode("utf-8", "replace")
             sys.stderr.write(line)
             if line.startswith(ERROR_PREFIX):
                 errors.append(line.strip())
-        code = process.wait()
-        with self.lock:
-            self.process = None
-            if code == 0:
-                self.builds += 1
-                self.error = None
-            elif not self.stopping:
-                self.error = errors[-1] if errors else f"build.py build exited with {code}"
+        code = await process.wait()
+        self.process = None
+        if code == 0:
+            self.builds += 1
+            self.error = None
+        elif not self.stopped.is_set():
+            self.error = errors[-1] if errors else f"build.py build exited with {code}"
         print(f"serve: {'rebuilt the deck' if code == 0 else 'the build failed'}", flush=True)
+        return code == 0
 
-    def watch(self, stop: threading.Event, interval: float) -> None:
-        """Build now, then again whenever a watched file changes, until stop is set."""
-        seen = watched_files(self.patterns)  # taken before building: edits during it count
-        self.rebuild()
-        while not stop.wait(interval):
-            now = watched_files(self.patterns)
-            if now != seen:
+    async def watch(self, interval: float, built: Callable[[bool], None]) -> None:
+        """Build now, then again whenever a watched file changes, until stopped."""
+        seen = await asyncio.to_thread(watched_files, self.patterns)  # edits while building count
+        built(await self.rebuild())
+        while not self.stopped.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopped.wait(), interval)
+            now = await asyncio.to_thread(watched_files, self.patterns)
+            if now != seen and not self.stopped.is_set():
                 changed = sorted({*now.items()} ^ {*seen.items()})
                 print(f"serve: {display_path(changed[0][0])} changed", flush=True)
                 seen = now
-                self.rebuild()
+                built(await self.rebuild())
 
-    def stop(self) -> None:
+    async def stop(self, watcher: asyncio.Task[None]) -> None:
         """Stop a running build the way Ctrl-C would, so that its kernels shut down."""
-        with self.lock:
-            self.stopping = True
-            process = self.process
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
+        self.stopped.set()
+        process = self.process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
             try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
                 process.kill()
-                process.wait()
+        await asyncio.gather(watcher, return_exceptions=True)
+
+
+class Server:
+    """The aiohttp application: the deck, its version, and in present mode the live socket."""
+
+    def __init__(self, out: Path, rebuilder: Rebuilder, live: Live | None) -> None:
+        self.out = out
+        self.rebuilder = rebuilder
+        self.live = live
+        self.token = secrets.token_urlsafe(32)  # per run; printed, never written to a file
+        self.port = 0
+        self.sockets: set[web.WebSocketResponse] = set()
+        self.app = web.Application(middlewares=[self.guard])
+        self.app.on_response_prepare.append(self.no_store)
+        self.app.router.add_get(VERSION_PATH, self.version)
+        if live is not None:
+            self.app.router.add_get(LIVE_PATH, self.socket)
+        self.app.router.add_get("/{path:.*}", self.file)
+
+    @property
+    def cookie(self) -> str:
+        return f"deck_token_{self.port}"  # cookies ignore ports: one per server
+
+    @web.middleware
+    async def guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Refuse a foreign Host (DNS rebinding); when presenting, a foreign Origin or no token."""
+        host = request.headers.get("Host", "").lower()
+        if host not in (f"127.0.0.1:{self.port}", f"localhost:{self.port}"):
+            raise web.HTTPForbidden(text="forbidden: wrong Host")
+        if self.live is None:
+            return await handler(request)
+        given = request.query.get("token", request.cookies.get(self.cookie, ""))
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            raise web.HTTPForbidden(text="forbidden: open the address present printed")
+        if request.path == LIVE_PATH and request.headers.get("Origin") != f"http://{host}":
+            raise web.HTTPForbidden(text="forbidden: wrong Origin")
+        response = await handler(request)
+        if "token" in request.query and not isinstance(response, web.WebSocketResponse):
+            response.set_cookie(self.cookie, self.token, httponly=True, samesite="Strict")
+        return response
+
+    async def no_store(self, request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["Cache-Control"] = "no-store"
+
+    async def version(self, request: web.Request) -> web.Response:
+        return web.json_response(self.rebuilder.state())
+
+    async def file(self, request: web.Request) -> web.StreamResponse:
+        """A file of out/; HTML gets the reload script, and in present mode the live parts."""
+        try:
+            local = (self.out / request.match_info["path"]).resolve()
+        except (OSError, ValueError):
+            raise web.HTTPNotFound() from None
+        if not local.is_relative_to(self.out):
+            raise web.HTTPNotFound()
+        if local.is_dir():
+            local = local / "index.html"
+        if local.suffix == ".html":
+            if local.is_file():
+                html = local.read_text(encoding="utf-8")
+            elif local == self.out / "index.html":
+                html = PLACEHOLDER
+            else:
+                raise web.HTTPNotFound()
+            return web.Response(text=self.inject(html), content_type="text/html")
+        if not local.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(local)
+
+    def inject(self, html: str) -> str:
+        """The page with the reload script (and the live front-end) before </body>."""
+        extra = RELOAD_SCRIPT
+        if self.live is not None:
+            config = json.dumps({"socket": LIVE_PATH, "files": self.live.files()})
+            extra += inline("script", f"window.DECK_LIVE = {config}")
+            for name, tag in (("live.css", "style"), ("live.js", "script")):
+                if (STATIC / name).is_file():  # the front-end may not be written yet
+                    extra += inline(tag, (STATIC / name).read_text(encoding="utf-8"))
+        at = html.rfind("</body>")
+        at = len(html) if at < 0 else at
+        return html[:at] + extra + html[at:]
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        """One browser tab's WebSocket, for as long as it stays open."""
+        assert self.live is not None
+        ws = web.WebSocketResponse(max_msg_size=16 * 2**20)  # a cell's code, however long
+        await ws.prepare(request)
+        self.sockets.add(ws)
+        try:
+            await self.live.converse(ws)
+        finally:
+            self.sockets.discard(ws)
+        return ws
+
+
+def inline(tag: str, text: str) -> str:
+    """text inside <tag>, unable to close it early: `</script` becomes `<\\/script`."""
+    return f"<{tag}>" + text.replace(f"</{tag}", "<\\/" + tag) + f"</{tag}>"
 
 
 def serve(patterns: Sequence[str], out: Path, port: int, timeout: int) -> int:
     """Serve out/ on 127.0.0.1, rebuild on changes and make open browsers reload."""
-    import http.server
-
-    rebuilder = Rebuilder(patterns, out, timeout)
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(out), **kwargs)
-
-        def end_headers(self) -> None:
-            self.send_header("Cache-Control", "no-store")
-            super().end_headers()
-
-        def send_body(self, body: bytes, content_type: str) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            path = self.path.split("?")[0].split("#")[0]
-            if path == VERSION_PATH:
-                self.send_body(json.dumps(rebuilder.state()).encode(), "application/json")
-                return
-            local = Path(self.translate_path(path))
-            if local.is_dir():
-                local = local / "index.html"
-            if local.suffix == ".html" and local.is_relative_to(out.resolve()):
-                html = local.read_text(encoding="utf-8") if local.is_file() else None
-                if html is None and local != out.resolve() / "index.html":
-                    super().do_GET()  # a 404 as usual
-                    return
-                html = html or PLACEHOLDER
-                at = html.rfind("</body>")
-                at = len(html) if at < 0 else at
-                body = html[:at] + RELOAD_SCRIPT + html[at:]
-                self.send_body(body.encode("utf-8"), "text/html; charset=utf-8")
-                return
-            super().do_GET()
-
-        def do_HEAD(self) -> None:
-            self.do_GET()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            if not self.path.startswith(VERSION_PATH):  # the browsers poll it twice a second
-                super().log_message(format, *args)
-
     out.mkdir(parents=True, exist_ok=True)
-    out = out.resolve()
-    try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    except OSError as error:  # e.g. the port is taken by another `make serve`
-        raise BuildError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
-    server.daemon_threads = True
-    stop = threading.Event()
-    watcher = threading.Thread(target=rebuilder.watch, args=(stop, 0.5), daemon=True)
+    return asyncio.run(run(Rebuilder(patterns, out, timeout), out.resolve(), port, None))
 
-    def terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+def present(patterns: Sequence[str], out: Path, port: int, timeout: int) -> int:
+    """serve(), plus a kernel per slide file so that every code cell can be edited and run."""
+    out.mkdir(parents=True, exist_ok=True)
+    live = Live(resolve_sources(patterns), timeout)
+    return asyncio.run(run(Rebuilder(patterns, out, timeout), out.resolve(), port, live))
+
+
+async def run(rebuilder: Rebuilder, out: Path, port: int, kernels: Live | None) -> int:
+    """The server's life: bind, build, (start the kernels,) serve until Ctrl-C or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    server = Server(out, rebuilder, kernels)
+    runner = web.AppRunner(server.app, access_log=None, shutdown_timeout=5)
+    await runner.setup()
     try:
-        host, bound = server.server_address[:2]
-        print(f"serving {display_path(out)} at http://{host!s}:{bound}/ (Ctrl-C stops)", flush=True)
-        watcher.start()
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
+        try:
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+        except OSError as error:  # e.g. the port is taken by another `make serve`
+            raise BuildError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}") from None
+        server.port = runner.addresses[0][1]
+        url = f"http://127.0.0.1:{server.port}/"
+        if kernels is None:
+            print(f"serving {display_path(out)} at {url} (Ctrl-C stops)", flush=True)
+        else:
+            print(f"presenting {display_path(out)}: open {url}?token={server.token}", flush=True)
+
+        def built(ok: bool) -> None:
+            if kernels is None or stop.is_set():
+                return
+            if not kernels.started:
+                kernels.start()  # after the first build, so that the two never run side by side
+            elif ok:
+                kernels.refresh()
+
+        watcher = asyncio.create_task(rebuilder.watch(0.5, built))
+        watcher.add_done_callback(lambda _: stop.set())  # it ends only when stopped, or failed
+        await stop.wait()
         print("serve: stopping", flush=True)
+        await asyncio.gather(rebuilder.stop(watcher), *([kernels.shutdown()] if kernels else []))
+        for ws in list(server.sockets):
+            await ws.close()
+        if not watcher.cancelled():
+            watcher.result()  # raises what made the watcher fail, if anything did
     finally:
-        stop.set()
-        rebuilder.stop()
-        server.server_close()
-        watcher.join(timeout=35)
-        signal.signal(signal.SIGTERM, previous)
+        await runner.cleanup()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
     return 0

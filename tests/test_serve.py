@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,6 +116,17 @@ def test_serves_the_deck_with_a_reload_script_the_built_file_lacks(server: Serve
     built = (server.out / "index.html").read_text(encoding="utf-8")
     assert "__deck_version__" not in built
     assert server.state()["error"] is None
+
+
+def test_a_foreign_host_name_is_refused(server: Server) -> None:
+    """A page of another site that rebinds its name to 127.0.0.1 cannot read the deck."""
+    port = urllib.parse.urlsplit(server.url).port
+    request = urllib.request.Request(server.url, headers={"Host": f"evil.example:{port}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    refused.value.close()  # the refusal is a response too: close its socket
+    assert refused.value.code == 403
+    assert "FIRST-VERSION" in server.get()  # the address serve printed still works
 
 
 def test_a_changed_slide_is_rebuilt_and_the_version_changes(server: Server) -> None:
