@@ -61,6 +61,13 @@ class Session:
         cells = self.source.notebook.cells
         return 0 <= index < len(cells) and cells[index].cell_type == "code"
 
+    def code_of(self, run: Run) -> str | None:
+        """The run's code, else its cell's in the file as replayed (None: no code cell there)."""
+        if run.code is None and self.is_code_cell(run.cell):
+            cell = self.source.notebook.cells[run.cell]
+            run.code, run.show_input = cell.source, "remove-input" not in cell_tags(cell)
+        return run.code
+
     def submit(self, run: Run) -> None:
         """Queue run; tell its socket why it waits, or that it never will (a dead kernel)."""
         if self.state == "dead":
@@ -137,7 +144,11 @@ class Session:
                 run = await self.runs.get()
                 self.set_state("busy")
                 self.current = run
-                run.finish(await kernel.execute(run.code, run.forward))
+                code = self.code_of(run)
+                if code is None:
+                    run.done("error", f"{self.path.name} has no code cell {run.cell} any more")
+                else:
+                    run.finish(await kernel.execute(code, run.forward))
                 self.current = None
         except Exception as error:  # KernelDied, or the kernel's channels failed
             died = error if isinstance(error, KernelDied) else f"the kernel failed: {error!r}"
@@ -250,7 +261,7 @@ class Live:
             await writer
 
     async def handle(self, message: Any, send: Send) -> None:
-        """Act on one client message: run, interrupt or restart."""
+        """Act on one client message: run (code, or the cell's own), interrupt or restart."""
         kind = message.get("type") if isinstance(message, dict) else None
         run_id = message.get("id") if isinstance(message, dict) else None
         run_id = run_id if isinstance(run_id, str) else None
@@ -258,12 +269,13 @@ class Live:
             code, cell = message.get("code"), message.get("cell")
             key, _, index = cell.rpartition("-") if isinstance(cell, str) else ("", "", "")
             session = self.sessions.get(key)
-            if run_id is None or not isinstance(code, str):
-                send({"type": "error", "id": run_id, "message": "a run needs an id and code"})
+            if run_id is None or not isinstance(code, str | None):
+                problem = "a run needs an id, and its code (if any) as text"
+                send({"type": "error", "id": run_id, "message": problem})
             elif session is None or not index.isdigit() or not session.is_code_cell(int(index)):
                 send({"type": "error", "id": run_id, "message": f"no code cell {cell!r}"})
-            else:
-                session.submit(Run(run_id, code, send))
+            else:  # without code, the cell's own code runs: a remove-input cell's page has none
+                session.submit(Run(run_id, code, send, int(index)))
             return
         if kind in ("interrupt", "restart"):
             name = message.get("file")

@@ -153,11 +153,15 @@ def output_html(msg_type: str, content: Mapping[str, Any]) -> str:
 
 
 class Run:
-    """One request to run code, and its socket: the protocol's messages from the kernel's."""
+    """One request to run a cell, and its socket: the protocol's messages from the kernel's."""
 
-    def __init__(self, run_id: str, code: str, send: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, run_id: str, code: str | None, send: Callable[[dict[str, Any]], None], cell: int
+    ) -> None:
         self.id = run_id
-        self.code = code
+        self.code = code  # None: the cell's own code in its file, set when the run starts
+        self.cell = cell  # the cell's index in its file
+        self.show_input = code is not None  # whether `started` shows the code (remove-input not)
         self.send = send  # queues a message for the socket that asked, never blocks
         self.started = False
         self.interrupted = False
@@ -166,7 +170,7 @@ class Run:
     def start(self, count: int | None) -> None:
         if not self.started:
             self.started = True
-            html = highlight(self.code)
+            html = highlight(self.code) if self.show_input and self.code is not None else None
             self.send(
                 {"type": "started", "id": self.id, "input_html": html, "execution_count": count}
             )

@@ -13,10 +13,17 @@
 # %% tags=["remove-cell"]
 # Hidden setup: where the cats come from, how they are shown, and the timings kept for the end.
 from examples.cat_server import start_for_slides
-from figures import requests_timeline, show, show_cats
+from figures import keep_demo_timings, requests_timeline, show, show_cats
 
 HTTP_CAT = await start_for_slides()  # a local stand-in for http.cat, ~0.5 s per picture
 runs = {}  # strategy -> (when it started, the cats it fetched), for the timeline at the end
+keep_demo_timings(runs, {  # each demo's fetcher, and its row in the timeline
+    "fetch_cats_sequential": "one by one",
+    "fetch_cats_awaited_in_turn": "coroutines awaited in turn",
+    "fetch_cats_tasks": "create_task",
+    "fetch_cats_gather": "gather",
+    "fetch_cats_taskgroup": "TaskGroup",
+})
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # http.cat has a cat picture for every HTTP status code. The deck is built offline, so the cats
@@ -98,9 +105,6 @@ cats = await fetch_cats_sequential(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
 
-# %% tags=["remove-cell"]
-runs["one by one"] = (start, cats)
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Why don't we do it concurrently?
 
@@ -124,9 +128,6 @@ start = time.perf_counter()
 cats = await fetch_cats_awaited_in_turn(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
-
-# %% tags=["remove-cell"]
-runs["coroutines awaited in turn"] = (start, cats)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # `asyncio` does not start coroutines until they are awaited! Instead you have to make them a
@@ -163,9 +164,6 @@ cats = await fetch_cats_tasks(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
 
-# %% tags=["remove-cell"]
-runs["create_task"] = (start, cats)
-
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The 2019 version said "in Python 3.6 use `asyncio.ensure_future` instead". Not any more:
 # `create_task` is the way to start a coroutine; `ensure_future` is for code that does not know
@@ -198,9 +196,6 @@ cats = await fetch_cats_gather(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
 
-# %% tags=["remove-cell"]
-runs["gather"] = (start, cats)
-
 # %% [markdown] slideshow={"slide_type": "notes"}
 # This is the "introducing `asyncio.gather`" slide
 
@@ -228,9 +223,6 @@ start = time.perf_counter()
 cats = await fetch_cats_taskgroup(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
-
-# %% tags=["remove-cell"]
-runs["TaskGroup"] = (start, cats)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## When one cat goes wrong
@@ -330,6 +322,3 @@ async def main(latency: float = DEFAULT_LATENCY) -> dict[str, float]:
         print(f"{name:>26}: {seconds:.2f} s")
     return totals
 
-
-# %% tags=["remove-cell"]
-await session.close()

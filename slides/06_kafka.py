@@ -63,7 +63,7 @@ import time
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-deck = contextlib.ExitStack()  # closed on the last slide of this file
+deck = contextlib.ExitStack()  # holds the mock cluster for as long as this kernel runs
 bootstrap = deck.enter_context(kafka_cluster())
 print("bootstrap servers:", bootstrap)
 
@@ -627,6 +627,3 @@ print(f"AIOProducer, buffer_timeout=0.01: "
 # - an error object is not an exception until you wrap it
 # - whoever queues work must flush it: give the bridge `async with`
 # - block in threads (`asyncio.to_thread`), never on the loop
-
-# %% tags=["remove-cell"]
-deck.close()  # the mock cluster shuts down with its owner

@@ -4,11 +4,14 @@ import base64
 import heapq
 import io
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, Protocol
 
 import matplotlib as mpl
+from IPython import get_ipython
+from IPython.core.interactiveshell import ExecutionResult
 from IPython.display import HTML, SVG, Image, display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -297,6 +300,29 @@ def cats_html(cats: Iterable[bytes | TimedCat]) -> str:
 def show_cats(cats: Iterable[bytes | TimedCat]) -> None:
     """Display the pictures (bare PNGs, or timed cats with captions) side by side."""
     display(HTML(cats_html(cats)))
+
+
+DEMO_CALL = re.compile(r"^cats = await (\w+)\(", re.MULTILINE)
+
+
+def keep_demo_timings(
+    runs: dict[str, tuple[float, Sequence[TimedCat]]], rows: Mapping[str, str]
+) -> None:
+    """After every cell that runs a demo (`cats = await fetch_cats_...(`), file its timings.
+
+    `rows` maps each demo's fetcher to its row in the timeline; the cell's `start` and `cats`
+    go into `runs` under that row. Whether the cell ran at build time or was re-run on stage
+    by `build.py present`, the timeline drawn afterwards shows the latest run of each demo.
+    """
+    shell = get_ipython()
+    assert shell is not None, "keep_demo_timings runs in a kernel, where cells run"
+
+    def keep(result: ExecutionResult) -> None:
+        called = DEMO_CALL.search((result.info and result.info.raw_cell) or "")
+        if result.success and called and called[1] in rows:
+            runs[rows[called[1]]] = (shell.user_ns["start"], shell.user_ns["cats"])
+
+    shell.events.register("post_run_cell", keep)
 
 
 def requests_timeline(runs: Mapping[str, tuple[float, Sequence[TimedCat]]]) -> Figure:

@@ -113,9 +113,11 @@ class Socket:
         if self.states.get(key) != state:
             await self.until(lambda m: m["type"] == "state" and self.states[key] == state)
 
-    async def send_run(self, cell: str, code: str) -> str:
+    async def send_run(self, cell: str, code: str | None = None) -> str:
+        """Ask to run code in cell's file; without code, the cell's own code in the file."""
         run_id = uuid.uuid4().hex
-        await self.ws.send_json({"type": "run", "id": run_id, "cell": cell, "code": code})
+        message = {"type": "run", "id": run_id, "cell": cell}
+        await self.ws.send_json(message if code is None else {**message, "code": code})
         return run_id
 
     async def finish(self, run_id: str) -> list[dict[str, Any]]:
@@ -123,7 +125,7 @@ class Socket:
         await self.until(lambda m: m["type"] == "done" and m["id"] == run_id)
         return [m for m in self.log if m.get("id") == run_id]
 
-    async def run(self, cell: str, code: str) -> list[dict[str, Any]]:
+    async def run(self, cell: str, code: str | None = None) -> list[dict[str, Any]]:
         return await self.finish(await self.send_run(cell, code))
 
 

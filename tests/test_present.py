@@ -11,6 +11,7 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -57,6 +58,12 @@ display(HTML("<b>bold</b>"), Markdown("*markdown* `code`"))
 display(Image(base64.b64decode(PNG), width=20))
 print("\\x1b[31mred\\x1b[0m <b>")
 1 + 1
+
+# %%
+word = "built"
+
+# %% tags=["remove-input"]
+print(f"the word is {word}")
 """
 # a 1x1 pixel, for an image/png output
 PNG = (
@@ -83,6 +90,7 @@ print({second!r})
 """
 LOOP = 4  # 01_demo's cell index of the streaming loop; the cells above are 0 to 3
 PRINT, RAISE, SLEEP, DISPLAY = "01_demo-2", "01_demo-5", "01_demo-6", "01_demo-7"
+WORD, HIDDEN = "01_demo-8", "01_demo-9"  # `word = "built"`; a remove-input cell printing it
 EXIT = "02_other-2"
 
 
@@ -202,6 +210,44 @@ async def test_live_outputs_are_marked_up_as_the_built_deck(
 def parse(html: str) -> str:
     """HTML as BeautifulSoup writes it, execution counts blanked: the two builds differ in those."""
     return re.sub(r"(In|Out) ?\[\d+\]", r"\1[]", str(BeautifulSoup(html, "html.parser")))
+
+
+async def test_a_run_without_code_runs_the_cells_own_code_from_its_file(
+    presenter: Presenter, session: aiohttp.ClientSession
+) -> None:
+    """A remove-input cell run without code prints what the runs before it left; no code shown."""
+    socket = await presenter.connect(session)
+    await socket.run(WORD, 'word = "live"')
+    messages = await socket.run(HIDDEN)  # no "code" at all
+    assert text(messages) == "the word is live\n"
+    assert next(m for m in messages if m["type"] == "started")["input_html"] is None
+    assert done(messages)["status"] == "ok"
+    shown = await socket.run(WORD)  # a shown cell's own code: `word = "built"`, highlighted
+    assert "built" in next(m for m in shown if m["type"] == "started")["input_html"]
+    run_id = uuid.uuid4().hex
+    await socket.ws.send_json({"type": "run", "id": run_id, "cell": HIDDEN, "code": None})
+    assert text(await socket.finish(run_id)) == "the word is built\n"
+
+
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [
+        ({"cell": "01_demo-0"}, "no code cell '01_demo-0'"),  # markdown
+        ({"cell": "01_demo-99"}, "no code cell '01_demo-99'"),
+        ({"cell": "03_none-1"}, "no code cell '03_none-1'"),
+        ({"cell": HIDDEN, "code": 42}, "a run needs an id, and its code (if any) as text"),
+    ],
+    ids=["markdown", "past-the-end", "unknown-file", "code-not-text"],
+)
+async def test_a_run_of_no_code_cell_or_with_bad_code_is_an_error(
+    presenter: Presenter, session: aiohttp.ClientSession, message: dict[str, Any], error: str
+) -> None:
+    """Without code, or with it, a run must name a code cell of a presented file, and code text."""
+    socket = await presenter.connect(session)
+    run_id = uuid.uuid4().hex
+    await socket.ws.send_json({"type": "run", "id": run_id, **message})
+    answer = await socket.until(lambda m: m.get("id") == run_id)
+    assert answer == {"type": "error", "id": run_id, "message": error}
 
 
 async def test_interrupt_ends_a_sleeping_cell(

@@ -83,11 +83,20 @@ os._exit(1)
 
 # %%
 6 * 7
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Output only
+
+# %%
+word = "built"
+
+# %% tags=["remove-input"]
+print(f"the word is {word}")
 """
-FIBONACCI, STREAM, RAISE, SLEEP, EXIT, ANSWER = (
-    f"01_live-{index}" for index in (1, 3, 5, 7, 9, 10)
+FIBONACCI, STREAM, RAISE, SLEEP, EXIT, ANSWER, WORD, HIDDEN = (
+    f"01_live-{index}" for index in (1, 3, 5, 7, 9, 10, 12, 13)
 )
-CODE_CELLS = 6
+CODE_CELLS = 8
 
 # Records, per cell, when a run began (the cell turned pending or running), when it started
 # running, when its output first held a given text while running, and when it was done.
@@ -162,6 +171,14 @@ class Deck:
         self.record(cell_id, needle)
         self.cell(cell_id).locator(".jp-Cell-inputWrapper").focus()
         self.page.keyboard.press("Shift+Enter")
+        self.wait_done(cell_id)
+
+    def click_run(self, cell_id: str) -> None:
+        """Hover the cell, click its ▶ control, and wait until its run is done."""
+        self.show(cell_id)
+        self.record(cell_id)
+        self.cell(cell_id).hover()
+        self.cell(cell_id).locator(".live-run").click()
         self.wait_done(cell_id)
 
     def edit(self, cell_id: str) -> Locator:
@@ -302,6 +319,30 @@ def test_reset_brings_back_the_built_code_and_output(deck: Deck) -> None:
     deck.cell(FIBONACCI).locator(".live-reset").click()
     assert deck.cell(FIBONACCI).locator("pre").first.inner_text() == built_code
     assert deck.output(FIBONACCI) == built_output
+
+
+def test_an_output_only_cell_runs_from_its_control_and_shift_enter(deck: Deck) -> None:
+    """A remove-input cell shows no code; ▶ and Shift+Enter run its own, reset and 0,0 work."""
+    hidden = deck.cell(HIDDEN)
+    assert deck.output(HIDDEN).strip() == "the word is built"
+    editor = deck.edit(WORD)
+    editor.fill('word = "live"')
+    deck.record(WORD)
+    editor.press("Shift+Enter")
+    deck.wait_done(WORD)
+    deck.click_run(HIDDEN)
+    assert deck.output(HIDDEN).strip() == "the word is live"
+    assert hidden.locator(".jp-InputArea, textarea, .highlight").count() == 0
+    hidden.locator(".live-reset").click()
+    assert deck.output(HIDDEN).strip() == "the word is built"
+    hidden.focus()
+    deck.page.keyboard.press("0")  # 0,0 from the focused cell restarts its file's kernel:
+    deck.page.keyboard.press("0")  # the replay sets word = "built" again
+    deck.record(HIDDEN)
+    deck.page.keyboard.press("Shift+Enter")
+    deck.wait_done(HIDDEN)
+    assert deck.output(HIDDEN).strip() == "the word is built"  # not "live": the kernel restarted
+    assert hidden.locator(".jp-InputArea, textarea, .highlight, .live-note").count() == 0
 
 
 def test_output_streams_in_while_the_cell_still_runs(deck: Deck) -> None:
@@ -445,10 +486,10 @@ def test_the_built_file_has_no_live_parts_and_no_console_errors(
 
 @pytest.fixture(scope="module")
 def talk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Presenter]:
-    """`build.py present slides/01_intro.py`: the real talk's first file, replayed."""
+    """`build.py present` on two files of the real talk, replayed: 01_intro and 03_tasks."""
     require_chromium()
     folder = tmp_path_factory.mktemp("present-talk")
-    running = start(folder, [ROOT / "slides" / "01_intro.py"])
+    running = start(folder, [ROOT / "slides" / "01_intro.py", ROOT / "slides" / "03_tasks.py"])
     try:
         yield running
     finally:
@@ -472,3 +513,30 @@ def test_the_talks_fibonacci_coroutine_carries_on_where_the_replay_left_it(
         while fibonacci[-1] <= live[-1]:
             fibonacci.append(fibonacci[-2] + fibonacci[-1])
         assert set(live) <= set(fibonacci)
+
+
+def test_the_talks_timeline_is_redrawn_from_a_strategy_run_live(
+    browser: Browser, talk: Presenter
+) -> None:
+    """After the gather demo runs again, the timeline's ▶ draws it from the new timings."""
+    with open_deck(browser, talk) as deck:
+        cell = deck.page.locator('.live-cell.live-output-only[id^="cell-id=03_tasks-"]')
+        expect(cell).to_have_count(1)  # the timeline: its code is hidden, `show(...)` of runs
+        timeline = (cell.get_attribute("id") or "").removeprefix("cell-id=")
+        picture = cell.locator(".jp-OutputArea img")
+        built = picture.get_attribute("src")
+        deck.click_run(timeline)
+        replayed = picture.get_attribute("src")
+        assert replayed is not None
+        assert replayed.startswith("data:image/svg+xml;base64,")
+        assert replayed != built  # the replay timed the requests again
+        deck.click_run(timeline)
+        assert picture.get_attribute("src") == replayed  # the same timings, the same picture
+        demo = deck.page.locator(".live-cell", has_text="cats = await fetch_cats_gather(")
+        deck.run((demo.get_attribute("id") or "").removeprefix("cell-id="))
+        output = demo.locator(".jp-OutputArea")
+        assert re.search(r"^Total \d\.\d\d s$", output.inner_text(), re.MULTILINE)
+        assert output.locator('[data-mime-type$="stderr"]').count() == 0  # no traceback
+        deck.click_run(timeline)
+        assert picture.get_attribute("src") not in (built, replayed)
+        assert cell.locator(".jp-InputArea, .live-note").count() == 0

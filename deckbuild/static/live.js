@@ -4,7 +4,9 @@
 
    Keys: click or Enter on a cell edits it; in the editor Shift+Enter runs and leaves,
    Ctrl+Enter runs and stays, Esc leaves, Tab indents. Outside the editor, i,i interrupts and
-   0,0 restarts the kernel of the current slide's file. Everything here is scoped `live-`. */
+   0,0 restarts the kernel of the current slide's file. A remove-input cell (output only) has no
+   editor: it takes the focus itself, Shift+Enter or its ▶ runs it, and the run sends no code,
+   so that the server runs the cell's own. Everything here is scoped `live-`. */
 (() => {
   "use strict";
   const LIVE = window.DECK_LIVE;
@@ -100,13 +102,15 @@
       this.root = root;
       this.id = root.id.slice("cell-id=".length);
       this.file = file;
-      this.wrapper = root.querySelector(".jp-Cell-inputWrapper");
-      this.editor = root.querySelector(".jp-InputArea-editor");
+      /* remove-input: no code on the page, so no editor; the cell itself takes the focus */
+      this.outputOnly = !root.querySelector(".jp-InputArea-editor pre");
+      this.wrapper = this.outputOnly ? root : root.querySelector(".jp-Cell-inputWrapper");
+      this.editor = this.outputOnly ? null : root.querySelector(".jp-InputArea-editor");
       this.prompt = root.querySelector(".jp-InputPrompt");
       /* The built nodes themselves are kept, not copies, so that the deck's own scripts (code
          steps) still hold the nodes they wrapped when a reset puts them back. */
       this.original = {
-        highlight: this.editor.querySelector(".highlight") || this.editor.querySelector("pre"),
+        highlight: this.highlight(),
         output: root.querySelector(":scope > .jp-Cell-outputWrapper"),
         noOutputs: root.classList.contains("jp-mod-noOutputs"),
         prompt: this.prompt ? this.prompt.textContent : null,
@@ -120,11 +124,15 @@
       this.clearOnOutput = false;
       this.status = null;
       root.classList.add("live-cell");
+      if (this.outputOnly) {
+        root.classList.add("live-output-only");
+        root.tabIndex = 0;
+      }
       this.addControls();
     }
 
     originalSource() {
-      const pre = this.editor.querySelector("pre");
+      const pre = this.editor && this.editor.querySelector("pre");
       return (pre ? pre.textContent : "").replace(/\n$/, "");
     }
 
@@ -148,7 +156,8 @@
       };
       button("run", "\u25B6", "Run (Shift+Enter)", () => this.runNow(true));
       button("stop", "\u25A0", "Interrupt (i, i)", () => interrupt(this.file));
-      button("reset", "\u21BA", "Reset to the built code and output", () => this.reset());
+      const built = this.outputOnly ? "the built output" : "the built code and output";
+      button("reset", "\u21BA", `Reset to ${built}`, () => this.reset());
       const more = button("more", "\u22EF", "More", () => menu.classList.toggle("live-open"));
       more.setAttribute("aria-haspopup", "menu");
       const menu = el("div", "live-menu");
@@ -168,16 +177,17 @@
       };
       item(`Interrupt ${fileName(this.file)} (i, i)`, () => interrupt(this.file));
       item(`Restart ${fileName(this.file)}'s kernel (0, 0)`, () => restart(this.file));
-      item("Reset this cell to the built code and output", () => this.reset());
+      item(`Reset this cell to ${built}`, () => this.reset());
       bar.append(menu);
       this.root.addEventListener("mouseleave", () => menu.classList.remove("live-open"));
-      this.editor.append(bar);
+      (this.editor || this.root).append(bar);
       this.controls = bar;
     }
 
     /* -- editing -- */
 
     edit(caret) {
+      if (!this.editor) return; /* output only: there is no code to edit */
       if (this.textarea) {
         this.textarea.focus();
         return;
@@ -287,12 +297,14 @@
 
     /* -- running -- */
 
+    /* Run the editor's text, the draft or the code shown; output only: the cell's own code. */
     runNow(leaveEditor) {
       const editing = Boolean(this.textarea);
-      const code = editing ? this.textarea.value : this.draft !== null ? this.draft : this.shown;
+      let code = editing ? this.textarea.value : this.draft !== null ? this.draft : this.shown;
+      if (this.outputOnly) code = null; /* the server runs the cell's code from its file */
       this.draft = null;
       this.root.classList.remove("live-draft");
-      if (code !== this.shown) this.showPlain(code); /* until the highlighted copy arrives */
+      if (code !== null && code !== this.shown) this.showPlain(code); /* until highlighted */
       if (editing && leaveEditor) this.leave(true);
       runCounter += 1;
       const id = `${runPrefix}-${runCounter}`;
@@ -300,7 +312,9 @@
       runs.set(id, this);
       this.setStatus(connected ? null : "waiting for the server\u2026", "waiting");
       this.updateClasses();
-      send({ type: "run", id, cell: this.id, code });
+      const message = { type: "run", id, cell: this.id };
+      if (code !== null) message.code = code;
+      send(message);
     }
 
     /* The code as plain text in the highlighted view (hidden while the editor is open). */
@@ -321,6 +335,7 @@
     }
 
     highlight() {
+      if (!this.editor) return null;
       return this.editor.querySelector(".highlight") || this.editor.querySelector("pre");
     }
 
@@ -343,7 +358,8 @@
       if (!this.status) {
         this.status = el("div", "live-status");
         this.status.setAttribute("role", "status");
-        this.wrapper.after(this.status);
+        if (this.outputOnly) this.root.prepend(this.status); /* above the output */
+        else this.wrapper.after(this.status);
       }
       this.status.className = `live-status${kind ? ` live-status-${kind}` : ""}`;
       this.status.textContent = text;
@@ -385,7 +401,7 @@
     onStarted(message) {
       this.active = message.id;
       if (this.run && this.run.id === message.id) this.setStatus(null);
-      if (message.input_html) this.showInputHtml(message.input_html);
+      if (message.input_html && this.editor) this.showInputHtml(message.input_html);
       if (this.prompt) {
         const count = message.execution_count;
         this.prompt.textContent = `In [${count === null || count === undefined ? "*" : count}]:`;
@@ -771,7 +787,9 @@
     if (overview()) return;
     const focused = event.target && event.target.closest && event.target.closest(".live-cell");
     const cell = focused ? cells.get(focused.id.slice("cell-id=".length)) : null;
-    if (event.key === "Enter" && cell && event.target === cell.wrapper) {
+    /* an output-only cell is focused itself or through its output (images take the focus too) */
+    const onCell = cell && (event.target === cell.wrapper || cell.outputOnly);
+    if (event.key === "Enter" && onCell && (event.shiftKey || !cell.outputOnly)) {
       event.preventDefault();
       event.stopPropagation();
       if (event.shiftKey) cell.runNow(true);
@@ -799,9 +817,9 @@
     for (const root of document.querySelectorAll('.reveal .jp-CodeCell[id^="cell-id="]')) {
       const file = fileOf(root.id);
       if (!file || root.closest("aside.notes")) continue;
-      if (!root.querySelector(".jp-InputArea-editor pre")) continue; /* remove-input cells */
       const cell = new Cell(root, file);
       cells.set(cell.id, cell);
+      if (!cell.editor) continue; /* remove-input: no code to click */
       cell.editor.addEventListener("click", (event) => {
         if (event.target.closest(".live-controls") || cell.textarea || overview()) return;
         const selection = window.getSelection();
