@@ -40,7 +40,7 @@ lint: setup ## ruff and mypy --strict on build.py, deckbuild/, examples/, tests/
 test: setup ## check examples/ for drift, lint, build the deck, run the whole suite
 	$(PY) build.py extract --check
 	$(MAKE) --no-print-directory lint deck
-	$(PY) -m pytest
+	$(PY) -m pytest -n 3 --dist loadfile  # a test file's tests share one process and its fixtures
 
 test-all: ## run `make test` on each Python in PYTHONS (3.11 3.12 3.13) the machine has, e.g. via pyenv
 	@set -e; for version in $(PYTHONS); do \
