@@ -196,6 +196,9 @@ async def test_clean_under_asyncio_debug_mode(
     """In debug mode: no slow callbacks, no unretrieved exceptions, no thread-safety errors."""
     loop = asyncio.get_running_loop()
     loop.set_debug(True)  # also makes non-thread-safe calls from the poll thread raise
+    # A blocking call (a flush, a poll with a timeout) holds the loop for a second or more; the
+    # default 0.1 s also catches a step merely descheduled while other test processes run.
+    loop.slow_callback_duration = 0.5
     caplog.set_level(logging.WARNING, logger="asyncio")
     async with AsyncProducer({"bootstrap.servers": bootstrap, **SMALL_QUEUE}) as producer:
         impatient = asyncio.create_task(producer.send(topic, b"never mind"))
