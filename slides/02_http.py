@@ -9,6 +9,7 @@
 import asyncio
 import gc
 import sys
+import warnings
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,15 @@ base_url = await start_for_slides()
 # Tracebacks as plain Python prints them: where it failed and why, without pages of asyncio's
 # source around every frame (too long for a slide).
 # %xmode Plain
+
+
+# Warnings as category and message: the default adds the kernel's temporary file and the line
+# where the garbage collector happened to run (not where the bug is), too long for a slide.
+def format_warning(message: Warning | str, category: type[Warning], *_: object) -> str:
+    return f"{category.__name__}: {message}\n"
+
+
+warnings.formatwarning = format_warning
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Actually using `asyncio`!
@@ -85,7 +95,10 @@ asyncio.run(coro)
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **DISCLAIMER:** due to weirdness with how I've put these slides together (a Jupyter notebook),
 # there is already an event loop running, and `asyncio.run` refuses to start a second one. I
-# don't run async stuff the normal way. Instead, I get to do this:
+# don't run async stuff the normal way.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Instead, I get to do this:
 
 # %% tags=["raises-exception"] raises="TypeError"
 await coro
@@ -125,7 +138,7 @@ len(image_data_async)
 # IPython keeps the last traceback, and with it the broken demos' objects: let them go.
 sys.last_type = sys.last_value = sys.last_traceback = None
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # `read()` returned a coroutine that nobody awaited. Python notices when one is thrown away, and
 # aiohttp notices that the session of the first attempt was never closed:
 
@@ -220,7 +233,9 @@ async def main() -> None:
 coro = main()
 asyncio.run(coro)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `asyncio.run` where no loop is running
+#
 # A worker thread has no loop of its own, so `asyncio.run` works fine there:
 
 # %%
@@ -287,6 +302,9 @@ def fetch_the_legacy_way() -> int:
     loop = asyncio.get_event_loop()
     return loop.run_until_complete(other_func())
 
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### ...in a thread, `get_event_loop()` fails
 
 # %% tags=["raises-exception"] raises="RuntimeError"
 await asyncio.to_thread(fetch_the_legacy_way)

@@ -23,6 +23,8 @@ from examples.cat_server import start_for_slides
 from figures import heartbeat_figure, show, show_cats
 
 HTTP_CAT = await start_for_slides()  # a local stand-in for http.cat, ~0.5 s per picture
+# Tracebacks as plain Python prints them, without the source around every frame (too wide).
+# %xmode Plain
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Same cats as before, from the same local stand-in for http.cat, which runs on a thread of its
@@ -66,7 +68,10 @@ async def fetch_cats_threadpool(base_url: str) -> list[bytes]:
     return await asyncio.gather(*futures)
 
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A thread per call: the output
+
+# %%
 start = time.perf_counter()
 cat_pics = await fetch_cats_threadpool(HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
@@ -95,15 +100,18 @@ async def fetch_cats_to_thread(base_url: str) -> list[bytes]:
     return [task.result() for task in tasks]
 
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `to_thread` also copies the current `contextvars` context into the thread, which
+# `run_in_executor` does not. Use `run_in_executor` when you want a specific executor.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `asyncio.to_thread`: the output
+
+# %%
 start = time.perf_counter()
 cat_pics = await fetch_cats_to_thread(HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cat_pics)
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# `to_thread` also copies the current `contextvars` context into the thread, which
-# `run_in_executor` does not. Use `run_in_executor` when you want a specific executor.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Why bother? A blocking call freezes everything
@@ -383,7 +391,7 @@ with ThreadPoolExecutor() as pool:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## A thread completes the loop's future
 
-# %% tags=["example:futures_bridge"]
+# %% tags=["example:futures_bridge"] steps="1-4|7-11|14-20"
 def set_result_unless_done(future: asyncio.Future[int], result: int) -> None:
     """Runs on the loop's thread: the awaiting task may have been cancelled meanwhile."""
     if not future.done():
@@ -558,7 +566,7 @@ def whoami(n: int) -> str:
 
 with OneThreadExecutor() as executor:
     print(list(executor.map(whoami, range(3))))
-    boom = executor.submit(int, "not a number")
+    boom = executor.submit(int, "meow")
     print("exception via the future:", repr(boom.exception()))
     loop = asyncio.get_running_loop()
     print(await loop.run_in_executor(executor, whoami, 42))

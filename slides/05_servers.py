@@ -66,7 +66,7 @@ def create_app(name: str = "teapot") -> TeapotApp:
 # Our notebook already runs an event loop, so `app.run()` is out. Sanic's low-level API hands
 # us the server instead, and we drive its life cycle ourselves.
 
-# %% tags=["example:teapot"]
+# %% tags=["example:teapot"] steps="1-4|5-10|11-12|13-20"
 @contextlib.asynccontextmanager
 async def serving(app: TeapotApp, host: str = HOST, port: int = PORT) -> AsyncIterator[str]:
     """Serve `app` on the running loop (a notebook, a test) and yield its base URL."""
@@ -278,18 +278,25 @@ if __name__ == "__main__":
 # ## Let's run it: one server, three clients, one thread
 
 # %% slideshow={"slide_type": "fragment"}
-print("parent: starting the server")
-started = asyncio.get_running_loop().create_future()
-server_task = asyncio.create_task(main(port=0, started=started))  # keep a reference!
-port = await started
+async def one_server_three_clients() -> tuple[asyncio.Task[None], asyncio.Task[list[str]]]:
+    """Start the server, then three clients at once; return the server's task and alice's."""
+    print("parent: starting the server")
+    started = asyncio.get_running_loop().create_future()
+    server_task = asyncio.create_task(main(port=0, started=started))  # keep a reference!
+    port = await started
 
-print("parent: starting three clients")
-async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
-    alice = clients.create_task(echo_client("alice", ["hi", "how are you?"], port=port))
-    bob = clients.create_task(echo_client("bob", ["hello there"], port=port))
-    carol = clients.create_task(echo_client("carol", ["a", "b", "c"], port=port))
-    print("parent: waiting for the clients to finish...")
-    # -- we exit the TaskGroup block here --
+    print("parent: starting three clients")
+    async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
+        alice = clients.create_task(echo_client("alice", ["hi", "how are you?"], port=port))
+        clients.create_task(echo_client("bob", ["hello there"], port=port))
+        clients.create_task(echo_client("carol", ["a", "b", "c"], port=port))
+        print("parent: waiting for the clients to finish...")
+        # -- we exit the TaskGroup block here --
+    return server_task, alice
+
+
+# %% slideshow={"slide_type": "subslide"}
+server_task, alice = await one_server_three_clients()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The clients are done: stop the server
@@ -307,7 +314,7 @@ print(f"parent: all done! server cancelled: {server_task.cancelled()}")
 # A client that goes quiet and one that vanishes mid-message don't bother the others.
 
 # %% slideshow={"slide_type": "fragment"}
-async def quiet_client() -> None:
+async def quiet_client(port: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     host, client_port = writer.get_extra_info("sockname")
     print(f"  quiet: connected from {host}:{client_port}, saying nothing")
@@ -324,7 +331,7 @@ async def quiet_client() -> None:
 import struct
 
 
-async def vanishing_client() -> None:
+async def vanishing_client(port: int) -> None:
     _, writer = await asyncio.open_connection("127.0.0.1", port)
     host, client_port = writer.get_extra_info("sockname")
     print(f"  vanishing: connected from {host}:{client_port}")
@@ -341,22 +348,31 @@ async def vanishing_client() -> None:
 # ### Quiet, vanishing and polite, all at once
 
 # %%
-started = asyncio.get_running_loop().create_future()
-server_task = asyncio.create_task(main(port=0, idle_timeout=0.5, started=started))
-port = await started
+async def all_at_once() -> None:
+    """One server with a short idle timeout, and a client of each kind, all at once."""
+    started = asyncio.get_running_loop().create_future()
+    server_task = asyncio.create_task(main(port=0, idle_timeout=0.5, started=started))
+    port = await started
 
-async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
-    clients.create_task(quiet_client())
-    clients.create_task(vanishing_client())
-    clients.create_task(echo_client("polite", ["still", "here"], port=port))
+    async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
+        clients.create_task(quiet_client(port))
+        clients.create_task(vanishing_client(port))
+        clients.create_task(echo_client("polite", ["still", "here"], port=port))
 
-server_task.cancel()
-await asyncio.wait([server_task])
-print(f"parent: server cancelled: {server_task.cancelled()}, no handler crashed")
+    server_task.cancel()
+    await asyncio.wait([server_task])
+    print(f"parent: server cancelled: {server_task.cancelled()}, no handler crashed")
+
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The server starts in the same cell as the clients because Jupyter sends a task's prints to the
 # cell that created it: started a cell earlier, the server's lines would be missing here.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Quiet, vanishing and polite: the output
+
+# %%
+await all_at_once()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Point out the order: the polite client finishes long before the quiet one is dropped, and

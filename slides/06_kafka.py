@@ -28,7 +28,7 @@
 # 127.0.0.1 that any client can use while that handle lives. Set `KAFKA_BOOTSTRAP_SERVERS` to
 # use a real cluster instead.
 
-# %% tags=["example:kafka_cluster"]
+# %% tags=["example:kafka_cluster"] steps="1-7|10-15|16-22"
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -208,11 +208,14 @@ except Exception as exc:
     print("except Exception caught:", repr(exc))
 except:  # noqa: E722 -- only a bare except sees what comes out
     err = sys.exc_info()[1]
-    print("slipped past `except Exception`:", repr(err))
+    print("slipped past `except Exception`:")
+    print(f"  {err!r}")
     print("isinstance(err, BaseException):", isinstance(err, BaseException))
 broken._poll_handle.cancel()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Problem 2: why it slips through
+#
 # `KafkaError` is an error *code*, not an exception. CPython's C code accepts it as one anyway
 # (its type carries the "exception" flag), but it is no subclass of `BaseException`: every
 # `except Exception` in your program lets it through.
@@ -229,8 +232,12 @@ with loop_errors() as (errors, arrived):
     await arrived.wait()  # the next poll serves the report for the cancelled future
 for context in errors:
     print(context["message"])
-    print("  ", repr(context["exception"]))
+    print(repr(context["exception"]))
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Problem 3: and the next send?
+
+# %%
 try:
     async with asyncio.timeout(3):  # three poll intervals
         await victim.send("seed-cancel", b"anyone there?")
@@ -266,6 +273,7 @@ asyncio.run(main(*sys.argv[1:]))  # then the program ends: nobody flushed
 """
 
 
+# %% slideshow={"slide_type": "subslide"}
 async def run_script(source: str, topic: str) -> None:
     """Run `source` as a separate Python program (it exits like a real one) and wait for it."""
     program = await asyncio.create_subprocess_exec(
@@ -525,6 +533,10 @@ async def per_second(producer: AsyncProducer, way: str) -> float:
     return GATHERED / (time.perf_counter() - start)
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 10 000 at once: the output
+
+# %%
 rates: dict[str, list[float]] = {"send()": [], "produce()": []}
 async with AsyncProducer(config()) as producer:  # librdkafka's defaults: linger.ms=5
     await producer.send("ours-rate", VALUE)  # creates the topic
@@ -605,6 +617,10 @@ async def aio_latency(**options: float) -> float:
         await producer.close()
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `AIOProducer`: the output
+
+# %%
 print(f"AIOProducer, defaults:            {await aio_latency() * 1000:.0f} ms per message")
 print(f"AIOProducer, buffer_timeout=0.01: "
       f"{await aio_latency(buffer_timeout=0.01) * 1000:.0f} ms per message")
