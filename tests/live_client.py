@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import aiohttp
 from bs4 import BeautifulSoup
 
 from tests.presenting import ROOT
+from tests.test_bad_decks import processes_with
 
 WAIT = 120  # seconds any one step may take on a loaded machine before the test gives up
 
@@ -138,3 +140,25 @@ def text(messages: list[dict[str, Any]]) -> str:
 
 def done(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return next(m for m in messages if m["type"] == "done")
+
+
+@contextlib.contextmanager
+def presenting(folder: Path, slides: Mapping[str, str]) -> Iterator[Presenter]:
+    """`build.py present` on these slide files (name -> text), replayed; Ctrl-C at the end.
+
+    Stopping must exit 0 and leave no process behind: no kernel, nothing a cell started.
+    """
+    (folder / "slides").mkdir()
+    paths = []
+    for name, text in slides.items():
+        path = folder / "slides" / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    running = Presenter(folder, paths)
+    try:
+        asyncio.run(running.ready())
+        yield running
+    finally:
+        code = running.stop()
+    assert code == 0
+    assert processes_with(running.marker) == []

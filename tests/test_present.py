@@ -5,7 +5,6 @@ Its guard (token, Host, Origin) is tested in test_present_guard.py.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import signal
 import uuid
@@ -18,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from deckbuild.outputs import TRUNCATED
-from tests.live_client import Presenter, done, text
+from tests.live_client import Presenter, done, presenting, text
 from tests.test_bad_decks import processes_with
 
 DEMO = """\
@@ -102,19 +101,9 @@ def demo_cell(index: int) -> str:
 @pytest.fixture(scope="module")
 def presenter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Presenter]:
     """One present server for the module; Ctrl-C at the end must leave no kernel behind."""
-    folder = tmp_path_factory.mktemp("present")
-    slides = folder / "slides"
-    slides.mkdir()
-    (slides / "01_demo.py").write_text(DEMO.replace("PNG", repr(PNG)), encoding="utf-8")
-    (slides / "02_other.py").write_text(OTHER, encoding="utf-8")
-    running = Presenter(folder, [slides / "01_demo.py", slides / "02_other.py"])
-    try:
-        asyncio.run(running.ready())
+    slides = {"01_demo.py": DEMO.replace("PNG", repr(PNG)), "02_other.py": OTHER}
+    with presenting(tmp_path_factory.mktemp("present"), slides) as running:
         yield running
-    finally:
-        code = running.stop()
-    assert code == 0
-    assert processes_with(running.marker) == []
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import aiohttp
 import pytest
 
-from tests.live_client import WAIT, Presenter
-from tests.test_bad_decks import processes_with
+from tests.live_client import WAIT, Presenter, presenting
 
 DECK = """\
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -25,18 +24,8 @@ PRINT = "01_guarded-1"
 @pytest.fixture(scope="module")
 def presenter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Presenter]:
     """One present server for the module; Ctrl-C at the end must leave no kernel behind."""
-    folder = tmp_path_factory.mktemp("present-guard")
-    slides = folder / "slides"
-    slides.mkdir()
-    (slides / "01_guarded.py").write_text(DECK, encoding="utf-8")
-    running = Presenter(folder, [slides / "01_guarded.py"])
-    try:
-        asyncio.run(running.ready())
+    with presenting(tmp_path_factory.mktemp("present-guard"), {"01_guarded.py": DECK}) as running:
         yield running
-    finally:
-        code = running.stop()
-    assert code == 0
-    assert processes_with(running.marker) == []
 
 
 @pytest.fixture
