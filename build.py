@@ -61,10 +61,14 @@ def add_timeout(command: argparse.ArgumentParser) -> None:
     )
 
 
-def add_port(command: argparse.ArgumentParser) -> None:
+def add_server_options(command: argparse.ArgumentParser) -> None:
+    """What serve and present share: the sources, the port, the output folder, the timeout."""
+    add_sources(command)
     command.add_argument(
         "--port", type=int, default=8000, help="0 picks a free port (default: 8000)"
     )
+    add_out(command)
+    add_timeout(command)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -122,10 +126,7 @@ def parser() -> argparse.ArgumentParser:
         "in the sources' folders or the templates changes, and make open browsers reload. "
         "The served HTML gets a small reload script; the built file never does. Ctrl-C stops.",
     )
-    add_sources(serve_cmd)
-    add_port(serve_cmd)
-    add_out(serve_cmd)
-    add_timeout(serve_cmd)
+    add_server_options(serve_cmd)
 
     present_cmd = commands.add_parser(
         "present",
@@ -135,10 +136,7 @@ def parser() -> argparse.ArgumentParser:
         "run, interrupted, and its file's kernel restarted. Only 127.0.0.1, and only with the "
         "secret address it prints: open that. The built file stays as it was. Ctrl-C stops.",
     )
-    add_sources(present_cmd)
-    add_port(present_cmd)
-    add_out(present_cmd)
-    add_timeout(present_cmd)
+    add_server_options(present_cmd)
 
     pdf_cmd = commands.add_parser(
         "pdf",

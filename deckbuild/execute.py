@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
@@ -29,6 +29,7 @@ from deckbuild.paths import ROOT
 from deckbuild.sources import Source, cell_tags
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+NOISE = "running over TCP without encryption"  # jupyter_client's usual start-up warning
 MAX_OUTPUT = 1_000_000  # characters of text one cell may put on a slide
 # Run last in every kernel: which module files did the cells import?
 IMPORTED_FILES_PROBE = """\
@@ -129,7 +130,7 @@ def execute_in_worker(source: Source, timeout: int) -> Executed:
 
 
 def execution_error(
-    source: Source, index: int | None, error: Exception, timeout: int, stderr: Any
+    source: Source, index: int | None, error: Exception, timeout: int, stderr: IO[str]
 ) -> BuildError:
     """One short message for what went wrong while executing source."""
     if index is None:
@@ -137,17 +138,19 @@ def execution_error(
     if isinstance(error, CellTimeoutError):
         return BuildError(f"{source.where(index)}: timed out after {timeout} s (raise --timeout?)")
     if isinstance(error, DeadKernelError):
-        stderr.seek(0)
-        noise = "running over TCP without encryption"  # jupyter_client's usual start-up warning
-        lines = stderr.read().splitlines()
-        last = [line for line in lines if line.strip() and noise not in line][-3:]
-        detail = f" ({' / '.join(last)})" if last else ""
-        return BuildError(f"{source.where(index)}: the kernel died{detail}")
+        return BuildError(f"{source.where(index)}: the kernel died{last_words(stderr)}")
     found = error_output(source.notebook.cells[index])
     if found is None:
         return BuildError(f"{source.where(index)}: {type(error).__name__}: {error}")
     ename, evalue, line = found
     return BuildError(f"{source.where(index, line)}: {ename}: {evalue}")
+
+
+def last_words(stderr: IO[str]) -> str:
+    """` (its last / three lines)` of a dead kernel's stderr file, without the usual warning."""
+    stderr.seek(0)
+    lines = [line for line in stderr.read().splitlines() if line.strip() and NOISE not in line]
+    return f" ({' / '.join(lines[-3:])})" if lines else ""
 
 
 def shut_down(client: NotebookClient) -> None:

@@ -14,12 +14,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from deckbuild.execute import ProjectKernelManager, kernel_environment
+from deckbuild.execute import ProjectKernelManager, kernel_environment, last_words
 
 OnMessage = Callable[[str, Mapping[str, Any]], None]  # an iopub message's type and content
 POLL = 1.0  # seconds between checks that a silent kernel is still alive
 STARTUP = 120  # seconds a kernel may take to answer, as the build allows
-NOISE = "running over TCP without encryption"  # jupyter_client's usual start-up warning
 
 
 class KernelDied(Exception):
@@ -98,14 +97,8 @@ class Kernel:
             return message
         except queue.Empty:
             if wait and not await self.manager.is_alive():
-                raise KernelDied(f"the kernel died{self.last_words()}") from None
+                raise KernelDied(f"the kernel died{last_words(self.stderr)}") from None
             return None
-
-    def last_words(self) -> str:
-        """The end of the kernel's own stderr, without jupyter_client's usual warning."""
-        self.stderr.seek(0)
-        lines = [ln for ln in self.stderr.read().splitlines() if ln.strip() and NOISE not in ln]
-        return f" ({' / '.join(lines[-3:])})" if lines else ""
 
     async def interrupt(self) -> None:
         """SIGINT to the kernel, as Jupyter's interrupt: the running code gets KeyboardInterrupt."""

@@ -19,14 +19,14 @@ from aiohttp import WSMsgType, web
 from deckbuild.errors import BuildError
 from deckbuild.kernel import Kernel, KernelDied
 from deckbuild.outputs import Run
-from deckbuild.sources import Source, cell_id, cell_tags, read_source
+from deckbuild.sources import Source, cell_tags, code_cells, file_key, read_source
 
 Send = Callable[[dict[str, Any]], None]  # queues a message for one socket, never blocks
 
 
 def code_signature(source: Source) -> list[tuple[str, list[str]]]:
     """What a replay depends on: each code cell's text and tags."""
-    return [(c.source, cell_tags(c)) for c in source.notebook.cells if c.cell_type == "code"]
+    return [(cell.source, cell_tags(cell)) for cell in code_cells(source.notebook)]
 
 
 class Session:
@@ -34,7 +34,7 @@ class Session:
 
     def __init__(self, path: Path, timeout: int, broadcast: Send) -> None:
         self.path = path
-        self.key = cell_id(path, 0).rsplit("-", 1)[0]  # its cells' ids are `<key>-<index>`
+        self.key = file_key(path)  # its cells' ids are `<key>-<index>`
         self.timeout = timeout  # seconds a replayed cell may take before it is interrupted
         self.broadcast = broadcast
         self.state = "starting"

@@ -16,6 +16,8 @@ from nbconvert.filters import ansi2html as nbconvert_ansi2html
 from nbconvert.filters import markdown2html
 from nbconvert.filters.highlight import Highlight2HTML
 
+from deckbuild.execute import MAX_OUTPUT  # what one run may send: as much as a built cell
+
 # nbconvert's HTMLExporter.display_data_priority, less what a slide cannot run (widgets, scripts)
 PRIORITY = (
     "text/html",
@@ -27,7 +29,6 @@ PRIORITY = (
     "text/plain",
 )
 LEXER = "ipython3"  # the kernel's language_info.pygments_lexer, which the build highlights with
-MAX_OUTPUT = 1_000_000  # characters of output one run may send, as the build allows a cell
 TRUNCATED = "\n[present: more than 1 MB of output; the rest is not shown]\n"
 NO_ALT = "No description has been provided for this image"  # what nbconvert adds to an <img>
 

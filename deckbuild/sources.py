@@ -123,14 +123,18 @@ def invalid_cell(path: Path, text: str) -> str:
     return display_path(path)
 
 
+def file_key(path: Path) -> str:
+    """The prefix of a file's cell ids: its name without suffix, as a cell id may spell it."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:48] or "cell"
+
+
 def cell_id(path: Path, index: int) -> str:
     """A cell's id, the same on every read: `03_tasks-12` is cell 13 of 03_tasks.py.
 
     jupytext would give random ones. The deck shows it as the cell's HTML id (`cell-id=...`),
     which is how `present` finds the file and cell a slide's code came from.
     """
-    stem = re.sub(r"[^A-Za-z0-9_-]", "-", path.stem)[:48] or "cell"
-    return f"{stem}-{index}"
+    return f"{file_key(path)}-{index}"
 
 
 def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
