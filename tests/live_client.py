@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import re
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,20 +144,23 @@ def done(messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def presenting(folder: Path, slides: Mapping[str, str]) -> Iterator[Presenter]:
-    """`build.py present` on these slide files (name -> text), replayed; Ctrl-C at the end.
+def presenting(folder: Path, slides: Mapping[str, str] | Sequence[Path]) -> Iterator[Presenter]:
+    """`build.py present` on slide files, replayed; Ctrl-C at the end.
 
-    Stopping must exit 0 and leave no process behind: no kernel, nothing a cell started.
+    slides are files to write into folder/slides (name -> text), or existing files. Stopping
+    must exit 0 and leave no process behind: no kernel, nothing a cell started.
     """
-    (folder / "slides").mkdir()
-    paths = []
-    for name, text in slides.items():
-        path = folder / "slides" / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    running = Presenter(folder, paths)
+    if isinstance(slides, Mapping):
+        (folder / "slides").mkdir()
+        for name, text in slides.items():
+            (folder / "slides" / name).write_text(text, encoding="utf-8")
+        slides = [folder / "slides" / name for name in slides]
+    running = Presenter(folder, list(slides))
     try:
-        asyncio.run(running.ready())
+        # in a thread of its own: the caller may be running an event loop (Playwright's sync
+        # API keeps one running in the tests' thread)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, running.ready()).result()
         yield running
     finally:
         code = running.stop()

@@ -8,13 +8,10 @@ Chromium or Playwright is missing; with CI set they fail.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +26,7 @@ from playwright.sync_api import (
 )
 
 from deckbuild.chromium import CHROMIUM_ARGS, chromium_path
-from tests.live_client import Presenter
+from tests.live_client import Presenter, presenting
 from tests.presenting import ROOT, require
 
 WAIT_MS = 120_000  # any one step on a loaded machine; a passing run takes a fraction of this
@@ -210,32 +207,12 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def start(folder: Path, sources: list[Path]) -> Presenter:
-    """present on the sources, once built and replayed (waited for in a thread of its own:
-    Playwright's sync API keeps an event loop running in this one)."""
-    running = Presenter(folder, sources)
-    try:
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, running.ready()).result()
-    except BaseException:
-        running.stop()
-        raise
-    return running
-
-
 @pytest.fixture(scope="module")
 def presenter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Presenter]:
     """`build.py present` on the fixture deck, its kernel replayed; Ctrl-C at the end."""
     require_chromium()
-    folder = tmp_path_factory.mktemp("present-browser")
-    slides = folder / "slides"
-    slides.mkdir()
-    (slides / "01_live.py").write_text(DECK, encoding="utf-8")
-    running = start(folder, [slides / "01_live.py"])
-    try:
+    with presenting(tmp_path_factory.mktemp("present-browser"), {"01_live.py": DECK}) as running:
         yield running
-    finally:
-        assert running.stop() == 0
 
 
 @contextlib.contextmanager
@@ -488,12 +465,9 @@ def test_the_built_file_has_no_live_parts_and_no_console_errors(
 def talk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Presenter]:
     """`build.py present` on two files of the real talk, replayed: 01_intro and 03_tasks."""
     require_chromium()
-    folder = tmp_path_factory.mktemp("present-talk")
-    running = start(folder, [ROOT / "slides" / "01_intro.py", ROOT / "slides" / "03_tasks.py"])
-    try:
+    files = [ROOT / "slides" / "01_intro.py", ROOT / "slides" / "03_tasks.py"]
+    with presenting(tmp_path_factory.mktemp("present-talk"), files) as running:
         yield running
-    finally:
-        assert running.stop() == 0
 
 
 def test_the_talks_fibonacci_coroutine_carries_on_where_the_replay_left_it(
