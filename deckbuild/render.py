@@ -10,18 +10,19 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from deckbuild.errors import BuildError
+from deckbuild.mainpath import arrange, total_seconds
 from deckbuild.paths import TEMPLATE_NAME, TEMPLATES
 from deckbuild.sources import Source
 
 
 def merge(notebooks: Sequence[NotebookNode], title: str) -> NotebookNode:
-    """One notebook holding every source's cells in order."""
+    """One notebook: every source's main slides in order, then the backup slides (mainpath)."""
     merged: NotebookNode = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     merged.metadata = dict(notebooks[0].metadata) if notebooks else {}
     merged.metadata["title"] = title
     merged.metadata.setdefault("language_info", {"name": "python"})
-    for notebook in notebooks:
-        merged.cells.extend(notebook.cells)
+    merged.cells.extend(arrange(notebooks))
+    merged.metadata["deck_total_seconds"] = total_seconds(merged.cells)
     return merged
 
 

@@ -25,7 +25,10 @@ TAGS = {
     "remove-output": "the slide shows the code only",
     "remove-cell": "the cell runs but is not shown",
     "skip-execution": "the cell is shown but not run",
+    "backup": "the slide (a slide with its subslides) waits after the main path, linked from it",
 }
+BACKUP_TAG = "backup"
+MINUTES_KEY = "minutes"  # minutes=5 on a main slide: its section's time budget
 # Tags other tools give meaning to that a slide deck cannot honour: accepted, with a warning.
 IGNORED_TAGS = {
     "hide-input": "Jupyter Book's collapsed input: a slide cannot expand it, use remove-input",
@@ -159,6 +162,20 @@ def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
         raise BuildError(f"{source.where(index)}: `raises` needs the raises-exception tag too")
     if "steps" in metadata:
         check_steps(source, index, cell)
+    if MINUTES_KEY in metadata:
+        check_minutes(source, index, cell)
+
+
+def check_minutes(source: Source, index: int, cell: NotebookNode) -> None:
+    """`minutes`: a positive number on the first cell of a main slide or subslide."""
+    minutes = cell.metadata[MINUTES_KEY]
+    where = source.where(index)
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+        raise BuildError(f"{where}: minutes must be a positive number, got {minutes!r}")
+    if cell.metadata.get("slideshow", {}).get("slide_type", "") not in {"slide", "subslide"}:
+        raise BuildError(f"{where}: minutes goes on the first cell of a slide or subslide")
+    if BACKUP_TAG in cell_tags(cell):
+        raise BuildError(f"{where}: a backup slide is off the main path, so it has no minutes")
 
 
 def check_steps(source: Source, index: int, cell: NotebookNode) -> None:
