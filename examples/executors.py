@@ -6,7 +6,10 @@ Do not edit: edit the slide, then run the command again.
 """
 
 import asyncio
-from concurrent.futures import Executor
+import multiprocessing
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 
 def count_primes(limit: int) -> int:
@@ -19,3 +22,23 @@ async def count_on(executor: Executor, limits: list[int]) -> list[int]:
     loop = asyncio.get_running_loop()
     futures = [loop.run_in_executor(executor, count_primes, limit) for limit in limits]
     return await asyncio.gather(*futures)
+
+
+async def main(limit: int = 200_000) -> None:
+    """Count primes twice: one after the other, on two threads, on two processes; timed."""
+    limits = [limit, limit]
+    print(f"{os.cpu_count()} cores; counting the primes below {limit:,}, twice")
+    start = time.perf_counter()
+    counts = [count_primes(limit) for limit in limits]
+    print(f"one after the other: {counts} in {time.perf_counter() - start:.2f} s")
+    forkserver = multiprocessing.get_context("forkserver")
+    for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:
+        with pool:
+            pool.submit(count_primes, 10).result()  # start the workers before timing
+            start = time.perf_counter()
+            counts = await count_on(pool, limits)
+            print(f"{type(pool).__name__}: {counts} in {time.perf_counter() - start:.2f} s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -8,7 +8,7 @@ Do not edit: edit the slide, then run the command again.
 import asyncio
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Protocol, TypeVar, runtime_checkable
 
 T = TypeVar("T")
@@ -108,3 +108,19 @@ def ask_the_loop(loop: asyncio.AbstractEventLoop, n: int) -> int:
     """Runs on another thread: run a coroutine on the loop and block until it is done."""
     cf_future = asyncio.run_coroutine_threadsafe(add_up_later(n), loop)
     return cf_future.result(timeout=5)
+
+
+async def main(n: int = 1_000) -> None:
+    """Every bridge once, each printing the sum it carried across."""
+    print(f"1. a thread fills in a thread's future: {consumer(n)}")
+    print(f"2. the loop fills in an asyncio.Future: {await wait_for_asyncio_future()!r}")
+    with ThreadPoolExecutor() as pool:
+        print(f"3. a coroutine awaits a thread's future: {await await_executor_future(pool, n)}")
+    print(f"4. a thread completes the loop's future: {await await_result_from_thread(n)}")
+    loop = asyncio.get_running_loop()
+    result = await asyncio.to_thread(ask_the_loop, loop, n)
+    print(f"5. a thread runs a coroutine on the loop: {result}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

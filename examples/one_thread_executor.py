@@ -37,7 +37,8 @@ def worker(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
             item.future.set_exception(err)
         else:
             item.future.set_result(result)
-        del item  # drop our references to the call's arguments and result
+            del result  # the future holds it now
+        del item  # drop our reference to the call and its arguments while we wait for the next
 
 
 def cancel_pending(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
@@ -80,3 +81,25 @@ class OneThreadExecutor(Executor):
                 cancel_pending(self._queue)
         if wait:
             self._thread.join()
+
+
+def main() -> None:
+    """Calls run in order on one thread; one is cancelled before it starts; then shutdown."""
+    gate = threading.Event()
+    with OneThreadExecutor() as executor:
+        first = executor.submit(gate.wait)  # keeps the worker busy until the gate opens
+        squares = [executor.submit(pow, n, 2) for n in range(5)]
+        never = executor.submit(print, "never printed")
+        print(f"cancelled a call that had not started: {never.cancel()}")
+        gate.set()
+        print(
+            f"the gate opened: {first.result()}; squares, in order: {[f.result() for f in squares]}"
+        )
+    try:
+        executor.submit(print, "too late")
+    except RuntimeError as error:
+        print(f"after shutdown: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,8 @@ from collections.abc import Awaitable
 
 import requests
 
+from examples.cat_server import serving_in_thread
+
 CATS = [200, 418, 500]  # the same three cats as before
 TIMEOUT = 10  # seconds: never wait forever
 
@@ -72,3 +74,18 @@ async def cat_on_the_loop(base_url: str) -> bytes:
 async def cat_in_a_thread(base_url: str) -> bytes:
     """The fix: run the blocking function in a thread, and await it."""
     return await asyncio.to_thread(fetch_a_cat_sync, base_url, 418)  # the loop carries on
+
+
+async def main() -> None:
+    """Fetch the cats on threads, then time the heartbeat's stalls with and without to_thread."""
+    with serving_in_thread() as base_url:
+        start = time.perf_counter()
+        await fetch_cats_to_thread(base_url)
+        print(f"three cats on three threads: {time.perf_counter() - start:.2f} s")
+        for name, work in [("on the loop", cat_on_the_loop), ("to_thread", cat_in_a_thread)]:
+            gaps = await heartbeat_gaps(work(base_url))
+            print(f"a blocking call {name}: the longest heartbeat gap was {max(gaps):.3f} s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -4,51 +4,42 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=6
 # # Introduction to `asyncio`
 #
 # Tom Manderson
-
-# %% tags=["remove-cell"]
-# The cartoons are drawn by figures.py, beside the slides: they are pictures, not the talk.
-from figures import burn_books, gopher_timelines, multitasking, show
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # Who does this guy think he is anyway?
 #
 # - Final sem software engineering/maths dual student (6th year 😭)
 # - Professional Python developer for 3.5 years
 # - Currently a freelance consultant
 # - Secretly loves Haskell more than Python
 # - Ex-President of UQCS
+#
+# Please ask questions throughout: if it helps _your_ understanding, it helps someone else's too.
+
+# %% tags=["remove-cell"]
+# The cartoons are drawn by figures.py, beside the slides: they are pictures, not the talk.
+from figures import burn_books, gopher_timelines, multitasking, show
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # What's he going on about now?
 #
 # - Some theory (concurrency, parallelism, asynchrony)
-# - Asynchronous coroutines: what they are, how to run them
-# - Tasks in `asyncio`
-#   - Using them for concurrency: `create_task`, `gather`, `TaskGroup`
-#   - `asyncio.timeout`, and asyncio weirdness
-# - Dealing with threading
-#   - `asyncio.to_thread` and executors
-#   - Threadsafe async
-#   - How to wrap a non-async library
-# - Example funtimes
+# - Coroutines, and the event loop that runs them, from the inside
+# - Tasks: `create_task`, `gather`, `TaskGroup`, `timeout`; cancelling them; a thousand at once
+# - Dealing with threading: `asyncio.to_thread`, executors, futures
+# - Debug mode, and how to test all this
+# - Example funtimes: a web app, a TCP server, Kafka
 #
-# All these slides are a Jupyter notebook and the code really runs! 😱
+# All these slides are Python files and the code really runs! 😱
+#
+# (Slides marked "deeper →" have more after the end, for reading later.)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # In the original talk the code ran live on stage. This deck runs every cell when it is built,
 # so each timing on a slide is a real measurement from that run, not a number typed in.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # Please ask me questions throughout the talk
-#
-# If asking a question will help further _your_ understanding, it'll undoubtedly help someone
-# else understand better too. No question is too stupid or too complex.
-
-# %% slideshow={"slide_type": "slide"}
+# %% slideshow={"slide_type": "slide"} tags=["backup"]
 # The topic of this talk
 import asyncio
 import sys
@@ -98,7 +89,7 @@ show(gopher_timelines({
 # (The Go original is a cartoon of gophers wheeling carts of manuals to an incinerator; here the
 # same story is drawn as a timeline, in made-up time units.)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # ### Concurrency
 # The gopher puts the books in the fire, and while they are burning goes back and fetches more
 # books.
@@ -130,7 +121,7 @@ show(gopher_timelines({
     "Synchronous: two gophers": burn_books(2, 3, wait_by_fire=True, **stove),
 }))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # ### Synchronous programming
 #
 # 1. Load up books
@@ -186,11 +177,12 @@ show(gopher_timelines({
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Coroutines
 #
-# - Short for "cooperative routine"
+# - Often explained as short for "cooperative routine"; the name is older (Conway, 1958) and
+#   means routines that call each other as equals, rather than caller and subroutine
 # - A process (assume it's a function) that can be paused and resumed
 # - Used for "non-preemptive multitasking" or "cooperative multitasking"
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Preemptive multitasking
 #
 # >Preemptive multitasking involves the use of an interrupt mechanism which suspends the
@@ -205,7 +197,7 @@ show(multitasking("preemptive"))
 # The 2019 slide had a dictionary definition of "pre-empt" here: to act first, to forestall.
 # The scheduler gets in first; the task has no say in when it stops.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Cooperative multitasking
 #
 # - Instead of being preempted, a coroutine yields control to the caller
@@ -253,7 +245,6 @@ print(next(coroutine))
 # Same coroutine, smashed five more times: it carries on where it was paused
 print([next(coroutine) for _ in range(5)])
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # and now, for something completely different!
-#
-# (but not really)
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Next: what actually drives these coroutines. A generator is paused until someone calls
+# `next()`; a coroutine is paused until the event loop resumes it.

@@ -32,9 +32,9 @@ def format_warning(message: Warning | str, category: type[Warning], *_: object) 
 
 warnings.formatwarning = format_warning
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=5
 # # Actually using `asyncio`!
-# Let's make a HTTP request!
+# And now, for something completely different (but not really): let's make a HTTP request!
 
 # %%
 def display_image(data: bytes, **kwargs: Any) -> None:
@@ -120,7 +120,7 @@ async def fetch_image_async(url: str) -> bytes:
 # `__enter__` returns None), in the next one `Incompatible return value type (got
 # "Coroutine[Any, Any, bytes]", expected "bytes")` with the note `Maybe you forgot to use "await"?`.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Fix the `with` and the first `await`, forget the second:
 
 # %% tags=["raises-exception"] raises="TypeError"
@@ -138,7 +138,7 @@ len(image_data_async)
 # IPython keeps the last traceback, and with it the broken demos' objects: let them go.
 sys.last_type = sys.last_value = sys.last_traceback = None
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # `read()` returned a coroutine that nobody awaited. Python notices when one is thrown away, and
 # aiohttp notices that the session of the first attempt was never closed:
 
@@ -179,7 +179,7 @@ display_image(image_data_async, width="100px")
 #   - `async for x in ...:` is when async is used to generate the things you're iterating over
 # - you have to write `await` a lot
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:fetch_image"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:fetch_image", "backup"]
 from collections.abc import AsyncIterator
 
 
@@ -197,7 +197,7 @@ chunks = [chunk async for chunk in image_chunks(image_url)]
 print("chunk sizes:", [len(chunk) for chunk in chunks])
 print("same bytes:", b"".join(chunks) == image_data_async)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # # Reminder: how to start coroutines
 # This is a part people forget a lot so I'm just reminding you quickly
 
@@ -292,8 +292,8 @@ await other_func()
 # loop.run_until_complete(main())
 # ```
 #
-# - outside a running loop, `get_event_loop()` quietly makes a loop that nobody closes; it is
-#   deprecated since 3.12 and an error since 3.14
+# - outside a running loop, `get_event_loop()` makes a loop that nobody closes, with a
+#   `DeprecationWarning` since 3.12; since 3.14 it is an error
 # - in a thread it fails:
 
 # %% tags=["example:running"]

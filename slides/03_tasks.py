@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=6
 # # Tasks
 # - Actually using `asyncio` for concurrency
 # - Some potentially unintuitive behaviour
@@ -39,7 +39,7 @@ from http import HTTPStatus
 
 import aiohttp  # for async HTTP requests
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## A cat, timed
 
 # %% tags=["example:cats"]
@@ -80,7 +80,7 @@ async def fetch_a_cat(session: aiohttp.ClientSession, base_url: str, status: int
     return Cat(status, image, started, finished)
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## One cat after another
 
 # %% tags=["example:cats"]
@@ -99,7 +99,7 @@ async def fetch_cats_sequential(
 # %%
 session = aiohttp.ClientSession(timeout=TIMEOUT)  # one pool for every request below
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 start = time.perf_counter()
 cats = await fetch_cats_sequential(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
@@ -129,10 +129,6 @@ cats = await fetch_cats_awaited_in_turn(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# `asyncio` does not start coroutines until they are awaited! Instead you have to make them a
-# task.
-
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Look at the order of the prints: "awaiting them in turn" comes before the first cat is even
 # asked for. A coroutine object is a paused function call that has not started yet, just like
@@ -140,6 +136,7 @@ show_cats(cats)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Tasks: `asyncio.create_task`
+# `asyncio` does not start coroutines until they are awaited! Instead you make them a task.
 
 # %% tags=["example:cats"]
 async def fetch_cats_tasks(
@@ -173,7 +170,7 @@ show_cats(cats)
 # schedules the task, and the tasks get to run at the parent's first `await`. (Python 3.12's
 # eager tasks change that: they run straight away, up to their first real wait.)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # So now we can start things concurrently, but do we really have to...
 # 1. create the coroutine
 # 2. turn it into a task
@@ -218,7 +215,7 @@ async def fetch_cats_taskgroup(
     return [task.result() for task in tasks]
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 start = time.perf_counter()
 cats = await fetch_cats_taskgroup(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
@@ -259,7 +256,7 @@ async def fetch_with_timeout(
         return await fetch_cats_taskgroup(session, base_url, statuses)
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 start = time.perf_counter()
 try:
     cats = await fetch_with_timeout(session, HTTP_CAT, seconds=0.25)
@@ -285,7 +282,7 @@ show(requests_timeline(runs))
 # was read. "Coroutines awaited in turn" is exactly as slow as "one by one": creating a
 # coroutine does not start it.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Take it home
 #
 # The whole section as one program, against its own local cat server:
@@ -306,7 +303,7 @@ STRATEGIES: dict[str, Fetcher] = {
 }
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:cats"]
+# %% slideshow={"slide_type": "subslide"} tags=["example:cats", "backup"]
 async def main(latency: float = DEFAULT_LATENCY) -> dict[str, float]:
     """Fetch the cats every way in turn and print how long each way took."""
     totals = {}

@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=4
 # # Dealing with threading
 #
 # - `asyncio` executors
@@ -15,6 +15,8 @@
 # Hidden setup: where the cats come from, how they are shown, and the imports for the demos.
 import asyncio
 import multiprocessing
+import os
+import sys
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -54,7 +56,7 @@ def fetch_a_cat_sync(base_url: str, number: int) -> bytes:
     return response.content
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## So give each call a thread
 #
 # `loop.run_in_executor(None, ...)` runs it on the loop's default thread pool, and gives back
@@ -68,7 +70,7 @@ async def fetch_cats_threadpool(base_url: str) -> list[bytes]:
     return await asyncio.gather(*futures)
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### A thread per call: the output
 
 # %%
@@ -104,7 +106,7 @@ async def fetch_cats_to_thread(base_url: str) -> list[bytes]:
 # `to_thread` also copies the current `contextvars` context into the thread, which
 # `run_in_executor` does not. Use `run_in_executor` when you want a specific executor.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### `asyncio.to_thread`: the output
 
 # %%
@@ -113,7 +115,7 @@ cat_pics = await fetch_cats_to_thread(HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cat_pics)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Why bother? A blocking call freezes everything
 #
 # A heartbeat task ticks every 50 ms and writes down how long each tick really took.
@@ -134,7 +136,7 @@ async def heartbeat(gaps: list[float]) -> None:
         last = now
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Measuring the stalls
 
 # %% tags=["example:threads"]
@@ -150,7 +152,7 @@ async def heartbeat_gaps(work: Awaitable[object]) -> list[float]:
     return gaps
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## The mistake, and the fix
 
 # %% tags=["example:threads"]
@@ -180,13 +182,37 @@ print(f"in a thread: {len(threaded)} ticks, longest gap {max(threaded):.3f} s")
 # would never get an answer: the server could not run until the request returned.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ## What the heartbeat saw
+# ## Why bother? A blocking call freezes everything
+#
+# A heartbeat task ticks every 50 ms while we fetch one cat: with `requests.get` called on the
+# loop, then with it in a thread. How long each tick really took:
 
 # %% tags=["remove-input"]
 runs = [("requests.get on the loop", blocked, "C3"), ("in a thread", threaded, "C2")]
 show(heartbeat_figure(runs), format="png")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Take it home: `python -m examples.threads`
+#
+# The cats on threads, and the heartbeat with and without the mistake, against a cat server on
+# a thread of its own (the blocking call must not block the server too).
+
+# %% tags=["example:threads"]
+from examples.cat_server import serving_in_thread
+
+
+async def main() -> None:
+    """Fetch the cats on threads, then time the heartbeat's stalls with and without to_thread."""
+    with serving_in_thread() as base_url:
+        start = time.perf_counter()
+        await fetch_cats_to_thread(base_url)
+        print(f"three cats on three threads: {time.perf_counter() - start:.2f} s")
+        for name, work in [("on the loop", cat_on_the_loop), ("to_thread", cat_in_a_thread)]:
+            gaps = await heartbeat_gaps(work(base_url))
+            print(f"a blocking call {name}: the longest heartbeat gap was {max(gaps):.3f} s")
+
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # # What is an executor?
 # - Provided by Python's `concurrent.futures` module since Python 3.2
 #   (with a backport for Python 2)
@@ -224,7 +250,9 @@ async def count_on(executor: Executor, limits: list[int]) -> list[int]:
 # %%
 from examples.executors import count_on, count_primes  # importable, so processes can use it
 
-LIMITS = [200_000, 200_000]  # one job per core on this 2-core machine
+gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True  # 3.13+ can say
+print(f"{os.cpu_count()} cores, the GIL is {'on' if gil else 'off'}")
+LIMITS = [200_000, 200_000]  # two jobs: one per core on a 2-core machine
 forkserver = multiprocessing.get_context("forkserver")  # fine in a process that has threads
 
 start = time.perf_counter()
@@ -238,7 +266,9 @@ for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver
         print(f"{type(pool).__name__}: {counts} {time.perf_counter() - start:.2f} s")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Threads don't make pure-Python CPU work faster: the GIL lets one of them run at a time.
+# Threads don't make pure-Python CPU work faster: the GIL lets one of them run at a time. (The
+# free-threaded build of 3.13 and 3.14, `python3.13t`, has no GIL: there threads can run Python
+# in parallel. The deck runs the default build, and prints which it has.)
 # Processes can, one job per free core, once the workers have started (and the arguments and
 # results are pickled on the way). The timings are live, on a small machine that may be busy
 # with other things, so they wobble: with no idle second core, processes gain nothing.
@@ -248,13 +278,39 @@ for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver
 # default start method on Linux from Python 3.14; plain fork in a process that already runs
 # threads can deadlock.
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Take it home: `python -m examples.executors`
+
+# %% tags=["example:executors"]
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+
+async def main(limit: int = 200_000) -> None:
+    """Count primes twice: one after the other, on two threads, on two processes; timed."""
+    limits = [limit, limit]
+    print(f"{os.cpu_count()} cores; counting the primes below {limit:,}, twice")
+    start = time.perf_counter()
+    counts = [count_primes(each) for each in limits]
+    print(f"one after the other: {counts} in {time.perf_counter() - start:.2f} s")
+    forkserver = multiprocessing.get_context("forkserver")
+    for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:
+        with pool:
+            pool.submit(count_primes, 10).result()  # start the workers before timing
+            start = time.perf_counter()
+            counts = await count_on(pool, limits)
+            print(f"{type(pool).__name__}: {counts} in {time.perf_counter() - start:.2f} s")
+
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # What's a future?
 # - AKA a "Promise" in JS land
 # - It's a marker for something that will eventually be a value
 # - In `asyncio` they're used as a bridge between coroutines and synchronous code
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## `concurrent.futures.Future`, typed
 
 # %% tags=["example:futures_bridge"] steps="1-10|12-19|21-24"
@@ -290,7 +346,7 @@ class FutureInterface(Protocol[T]):
 # `cancel()` only works while the future is still pending.
 # `set_running_or_notify_cancel()` returns False if the future was cancelled.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## A future by hand: the producer
 #
 # One thread promises a value, another one delivers it.
@@ -312,7 +368,7 @@ def producer(future: Future[int], n: int) -> None:
     future.set_result(add_up(n))
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## A future by hand: the consumer
 
 # %% tags=["example:futures_bridge"]
@@ -332,7 +388,7 @@ def consumer(n: int) -> int:
 # %% slideshow={"slide_type": "fragment"}
 result = consumer(1_000_000)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## `asyncio.Future`: the same idea, for one event loop
 #
 # - you `await` it: the coroutine is suspended, the thread is not blocked
@@ -340,7 +396,7 @@ result = consumer(1_000_000)
 # - no "running" state, no `set_running_or_notify_cancel`
 # - **not thread-safe**: only touch it from the loop's own thread
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## An `asyncio.Future` by hand
 
 # %% tags=["example:futures_bridge"]
@@ -363,15 +419,16 @@ await wait_for_asyncio_future()
 print("a concurrent.futures.Future is a FutureInterface:", isinstance(Future(), FutureInterface))
 print("an asyncio.Future is a FutureInterface:", isinstance(asyncio.Future(), FutureInterface))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Bridging the two
 #
 # - thread's future → awaitable: `asyncio.wrap_future` (what `run_in_executor` does for you)
-# - thread → loop's future: `loop.call_soon_threadsafe(future.set_result, value)`
+# - thread → loop's future: `loop.call_soon_threadsafe(set_result_unless_done, future, value)`
+#   (not `future.set_result` itself: the future may be cancelled by the time the loop runs it)
 # - thread → loop's coroutine: `asyncio.run_coroutine_threadsafe`, which gives back a
 #   `concurrent.futures.Future`
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Awaiting a thread's future
 
 # %% tags=["example:futures_bridge"]
@@ -388,7 +445,7 @@ async def await_executor_future(executor: Executor, n: int) -> int:
 with ThreadPoolExecutor() as pool:
     print(await await_executor_future(pool, 1_000))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## A thread completes the loop's future
 
 # %% tags=["example:futures_bridge"] steps="1-4|7-11|14-20"
@@ -423,7 +480,7 @@ print(await await_result_from_thread(1_000))
 # up, so the awaiting task may wait until something else happens to wake the loop.
 # `call_soon_threadsafe` queues the call and writes to the loop's self-pipe to wake it.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## A thread runs a coroutine on the loop
 
 # %% tags=["example:futures_bridge"]
@@ -447,7 +504,26 @@ print(await asyncio.to_thread(ask_the_loop, asyncio.get_running_loop(), 1_000))
 # Never call `cf_future.result()` from the loop's own thread: it would block the loop that has
 # to produce the result. Here the asking happens in a `to_thread` worker.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Take it home: `python -m examples.futures_bridge`
+
+# %% tags=["example:futures_bridge"]
+from concurrent.futures import ThreadPoolExecutor
+
+
+async def main(n: int = 1_000) -> None:
+    """Every bridge once, each printing the sum it carried across."""
+    print(f"1. a thread fills in a thread's future: {consumer(n)}")
+    print(f"2. the loop fills in an asyncio.Future: {await wait_for_asyncio_future()!r}")
+    with ThreadPoolExecutor() as pool:
+        print(f"3. a coroutine awaits a thread's future: {await await_executor_future(pool, n)}")
+    print(f"4. a thread completes the loop's future: {await await_result_from_thread(n)}")
+    loop = asyncio.get_running_loop()
+    result = await asyncio.to_thread(ask_the_loop, loop, n)
+    print(f"5. a thread runs a coroutine on the loop: {result}")
+
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # # Let's write our own executor
 #
 # One worker thread, one queue, every call in order.
@@ -489,7 +565,8 @@ def worker(work_queue: queue.SimpleQueue[WorkItem | None]) -> None:
             item.future.set_exception(err)
         else:
             item.future.set_result(result)
-        del item  # drop our references to the call's arguments and result
+            del result  # the future holds it now
+        del item  # drop our reference to the call and its arguments while we wait for the next
 
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -593,8 +670,25 @@ executor.submit(print, "too late")
 # Leaving the `with` block calls `shutdown(wait=True)`: the worker drains its queue, then the
 # thread is joined. After that, `submit` refuses new work, like the standard executors do.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # Questions? 😺
-#
-# This isn't your last chance, we're going to go over some examples of more complex stuff
-# after this
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Take it home: `python -m examples.one_thread_executor`
+
+# %% tags=["example:one_thread_executor"]
+def main() -> None:
+    """Calls run in order on one thread; one is cancelled before it starts; then shutdown."""
+    gate = threading.Event()
+    with OneThreadExecutor() as executor:
+        first = executor.submit(gate.wait)  # keeps the worker busy until the gate opens
+        squares = [executor.submit(pow, n, 2) for n in range(5)]
+        never = executor.submit(print, "never printed")
+        print(f"cancelled a call that had not started: {never.cancel()}")
+        gate.set()
+        print(f"the gate opened: {first.result()}; squares, in order: {[f.result() for f in squares]}")
+    try:
+        executor.submit(print, "too late")
+    except RuntimeError as error:
+        print(f"after shutdown: {error}")
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Questions? 😺 This isn't your last chance: examples of more complex stuff come after this.

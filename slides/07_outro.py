@@ -4,8 +4,8 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # Questions?
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=2
+# # Thank you! Questions?
 #
 # This isn't your last chance: grab me afterwards, or take the examples home. Every one of
 # them is a small module in `examples/` with its own tests, and they run without internet.
@@ -15,7 +15,36 @@
 # more complex stuff after this"); here the examples are done, so the promise is the code:
 # `python build.py extract` regenerates examples/ from the slides, `pytest` runs their tests.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Take it home
+#
+# From a clone of the talk's repository, after `make build`:
+
+# %% tags=["remove-input"]
+# Every example that does something when run, straight from examples/: the list can't go stale.
+import ast
+from itertools import zip_longest
+from pathlib import Path
+
+
+def runnable(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    blocks = [node for node in tree.body if isinstance(node, ast.If)]
+    return any("__main__" in ast.unparse(block.test) for block in blocks)
+
+
+names = sorted(path.stem for path in Path("../examples").glob("*.py") if runnable(path))
+width = max(map(len, names)) + len("python -m examples.")
+rows = [f"python -m examples.{name}".ljust(width) for name in names]
+half = (len(rows) + 1) // 2
+for left, right in zip_longest(rows[:half], rows[half:], fillvalue=""):
+    print(f"{left}   {right}".rstrip())
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The servers (`cat_server`, `echo_server`, `teapot`) run until Ctrl+C; `echo_client` wants an
+# echo server running. `make test` runs every one of them against local servers.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Further reading
 #
 # - **asyncio**, CPython's documentation: docs.python.org/3/library/asyncio.html
@@ -24,7 +53,7 @@
 # - **requests**, the synchronous HTTP client we compared against: requests.readthedocs.io
 # - **Sanic**, the async web framework: sanic.dev
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Further reading: Kafka, and how these slides were made
 #
 # - **confluent-kafka** (librdkafka underneath; `confluent_kafka.aio` too):
@@ -33,8 +62,3 @@
 # - **Jupytext**, notebooks as plain `.py` files: jupytext.readthedocs.io
 # - **nbconvert**, notebooks executed and rendered: nbconvert.readthedocs.io
 # - **reveal.js**, the slide framework: revealjs.com
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # Thank you!
-#
-# Introduction to `asyncio`, after Tom Manderson's talk

@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # # Appendix: how these demos run offline
 #
 # The cat demos fetch pictures from [http.cat](https://http.cat), one cat per HTTP status code.

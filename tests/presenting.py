@@ -20,6 +20,7 @@ from nbconvert.filters import markdown2html
 from nbformat import NotebookNode
 
 from deckbuild.chromium import chromium_path
+from deckbuild.mainpath import arrange
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
@@ -33,6 +34,7 @@ class Subslide:
     v: int
     fragments: int = 0
     notes: list[str] = dataclasses.field(default_factory=list)  # each notes cell, as plain text
+    backup: bool = False  # after the main path, uncounted (tags=["backup"])
 
 
 def deck_path() -> Path:
@@ -66,13 +68,12 @@ def declared_slides(notebooks: Sequence[NotebookNode]) -> list[Subslide]:
     nbconvert's rules: remove-cell cells are dropped first; the first cell that is neither
     skip nor notes starts a slide whatever its type; slide starts a new horizontal slide,
     subslide a new slide below it; fragment steps; notes go to the current slide's notes.
-    Ours: a shown code cell with steps="a|b|c" adds one fragment per step after the first.
+    Ours: a shown code cell with steps="a|b|c" adds one fragment per step after the first, and
+    backup slides come after the main path (deckbuild.mainpath.arrange, tested on its own), a
+    section's time budget first in its notes.
     """
     cells = [
-        cell
-        for notebook in notebooks
-        for cell in notebook.cells
-        if "remove-cell" not in cell.metadata.get("tags", [])
+        cell for cell in arrange(notebooks) if "remove-cell" not in cell.metadata.get("tags", [])
     ]
     slides: list[Subslide] = []
     for cell in cells:
@@ -81,10 +82,15 @@ def declared_slides(notebooks: Sequence[NotebookNode]) -> list[Subslide]:
             if kind in {"skip", "notes"}:
                 continue
             kind = "slide"
+        deck = cell.metadata.get("deck", {})
         if kind == "slide":
             slides.append(Subslide(h=slides[-1].h + 1 if slides else 0, v=0))
         elif kind == "subslide":
             slides.append(Subslide(h=slides[-1].h, v=slides[-1].v + 1))
+        if kind in {"slide", "subslide"}:
+            slides[-1].backup = bool(deck.get("uncounted"))
+            if "budget" in deck:
+                slides[-1].notes.append(f"⏱ {deck['budget']}")
         elif kind == "fragment":
             slides[-1].fragments += 1
         elif kind == "notes":

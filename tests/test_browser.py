@@ -99,6 +99,13 @@ def declared() -> list[Subslide]:
     return declared_slides([read_notebook(path) for path in paths])
 
 
+# Every leaf slide in order, main path then backup: Reveal.getSlides() leaves out uncounted ones.
+ALL_SLIDES = """() => {
+  window.allSlides = () => Array.from(document.querySelectorAll(".reveal .slides section"))
+    .filter((s) => !s.querySelector("section"));
+}"""
+
+
 @pytest.fixture(scope="module")
 def session(browser: Browser) -> Iterator[Session]:
     """The deck opened from file:// at 1280x720, every outside request refused and recorded."""
@@ -116,6 +123,7 @@ def session(browser: Browser) -> Iterator[Session]:
     page.on("pageerror", lambda error: opened.page_errors.append(str(error)))
     page.goto(deck.as_uri())
     page.wait_for_function(READY, timeout=20_000)
+    page.evaluate(ALL_SLIDES)
     yield opened
     context.close()
 
@@ -138,13 +146,42 @@ def test_slide_count_matches_the_sources(session: Session, declared: list[Subsli
     """The deck has one slide per slide/subslide the sources declare, nbconvert's way."""
     horizontal = len({slide.h for slide in declared})
     assert session.page.evaluate("() => Reveal.getHorizontalSlides().length") == horizontal
-    assert session.page.evaluate("() => Reveal.getTotalSlides()") == len(declared)
+    assert session.page.evaluate("() => allSlides().length") == len(declared)
+    # backup slides are uncounted: slide numbers and progress count the main path only
+    main = [slide for slide in declared if not slide.backup]
+    assert session.page.evaluate("() => Reveal.getTotalSlides()") == len(main)
+    assert declared[: len(main)] == main, "a backup slide comes before the end of the main path"
+
+
+def test_deeper_links_lead_to_backup_slides_and_back(
+    session: Session, declared: list[Subslide]
+) -> None:
+    """A main slide's "deeper" link shows its backup slides; their "back" link returns."""
+    links = session.page.evaluate(
+        "() => Array.from(document.querySelectorAll('a.deck-deeper'), a => a.getAttribute('href'))"
+    )
+    backups = session.page.evaluate(
+        "() => document.querySelectorAll('section[data-visibility=uncounted] > a.deck-back').length"
+    )
+    assert backups == sum(slide.backup for slide in declared)
+    require(links, "the deck has no backup slides")
+    parent = session.page.locator("a.deck-deeper").first.locator("xpath=..")
+    parent_id = parent.get_attribute("id")
+    session.page.evaluate("(id) => { location.hash = '#/' + id; }", parent_id)
+    session.page.wait_for_function("(id) => Reveal.getCurrentSlide().id === id", arg=parent_id)
+    session.page.locator(f"section#{parent_id} > a.deck-deeper").first.click()
+    session.page.wait_for_function(
+        "() => Reveal.getCurrentSlide().dataset.visibility === 'uncounted'"
+    )
+    assert session.page.evaluate("() => Reveal.getCurrentSlide().id") == links[0].removeprefix("#/")
+    session.page.locator("section.present > a.deck-back").first.click()
+    session.page.wait_for_function("(id) => Reveal.getCurrentSlide().id === id", arg=parent_id)
 
 
 def test_fragments_match_the_sources(session: Session, declared: list[Subslide]) -> None:
     """Every slide has as many fragments as the sources declare for it."""
     counts = session.page.evaluate(
-        "() => Reveal.getSlides().map(s => s.querySelectorAll('.fragment').length)"
+        "() => allSlides().map(s => s.querySelectorAll('.fragment').length)"
     )
     assert counts == [slide.fragments for slide in declared]
 
@@ -173,7 +210,7 @@ def test_space_and_right_step_through_fragments(session: Session, declared: list
 
 def test_speaker_notes_match_the_notes_cells(session: Session, declared: list[Subslide]) -> None:
     """Reveal.getSlideNotes gives each slide exactly the text of its notes cells."""
-    notes = session.page.evaluate("() => Reveal.getSlides().map(s => Reveal.getSlideNotes(s))")
+    notes = session.page.evaluate("() => allSlides().map(s => Reveal.getSlideNotes(s))")
     shown = [plain_text(html or "") for html in notes]
     assert len(shown) == len(declared)
     expected = [" ".join(slide.notes) for slide in declared]
@@ -209,7 +246,7 @@ def test_code_and_outputs_fit_their_slides(session: Session) -> None:
     problems = session.page.evaluate(
         """(selector) => {
           const problems = [];
-          for (const slide of Reveal.getSlides()) {
+          for (const slide of allSlides()) {
             const {h, v} = Reveal.getIndices(slide);
             Reveal.slide(h, v || 0);
             const where = `slide ${h}/${v || 0}`;
@@ -257,7 +294,7 @@ def key_slides(session: Session, declared: list[Subslide]) -> dict[str, Subslide
     """The slides worth a human look: title, first code output, first image, the fullest, last."""
     found: dict[str, Subslide] = {"title": declared[0], "last": declared[-1]}
     facts = session.page.evaluate(
-        """() => Reveal.getSlides().map(s => ({
+        """() => allSlides().map(s => ({
               output: s.querySelector('.jp-OutputArea-output pre') !== null,
               image: s.querySelector('.jp-RenderedImage, .jp-RenderedSVG, img') !== null,
               height: Array.from(s.children).reduce((sum, c) => sum + c.offsetHeight, 0),
@@ -283,22 +320,41 @@ def test_screenshots_of_key_slides(
         assert path.stat().st_size > 0
 
 
-def test_crowded_slides_are_listed(session: Session, screenshots: Path) -> None:
-    """The slides the fit script had to shrink or make scrollable are listed for their authors."""
-    crowded = session.page.evaluate(
-        """() => Reveal.getSlides().filter(s => s.dataset.zoom).map(s => {
+MIN_ZOOM = {"main": 0.85, "backup": 0.7}  # below this a slide is too small to read: split it
+
+
+def test_crowded_slides_are_listed_and_none_too_small(session: Session, screenshots: Path) -> None:
+    """Slides the fit script shrank or made scrollable are listed, main or backup, for authors.
+
+    On the main path none may scroll or shrink below 0.85; a backup slide not below 0.7.
+    """
+    crowded: list[dict[str, Any]] = session.page.evaluate(
+        """() => allSlides().filter(s => s.dataset.zoom).map(s => {
               const {h, v} = Reveal.getIndices(s);
               const title = (s.querySelector('h1, h2, h3, p, pre') || s).textContent
-                .replace('¶', '').trim();
-              const how = s.classList.contains('deck-scroll') ? ', and scrolls' : '';
-              return `slide ${h}/${v || 0} (${Reveal.getSlides().indexOf(s) + 1}): `
-                + `zoom ${s.dataset.zoom}${how}: ${title.split('\\n')[0].slice(0, 50)}`;
+                .replace('¶', '').trim().split('\\n')[0].slice(0, 50);
+              return {h, v: v || 0, index: allSlides().indexOf(s) + 1, title,
+                      zoom: parseFloat(s.dataset.zoom), scrolls: s.classList.contains('deck-scroll'),
+                      path: s.dataset.visibility === 'uncounted' ? 'backup' : 'main'};
             })"""
     )
+    lines = [
+        f"{c['path']} slide {c['h']}/{c['v']} ({c['index']}): zoom {c['zoom']}"
+        f"{', and scrolls' if c['scrolls'] else ''}: {c['title']}"
+        for c in crowded
+    ]
     report = screenshots / "crowded.txt"
-    header = "Slides shrunk to fit 1280x720 (zoom < 1), or scrolling: consider splitting them.\n"
-    report.write_text(header + "".join(f"{line}\n" for line in crowded), encoding="utf-8")
-    assert report.is_file()
+    header = (
+        "Slides shrunk to fit 1280x720 (zoom < 1), or scrolling, main path or backup: "
+        f"the floor is {MIN_ZOOM['main']} on the main path, {MIN_ZOOM['backup']} in backup.\n"
+    )
+    report.write_text(header + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    too_small = [
+        line
+        for line, c in zip(lines, crowded, strict=True)
+        if c["zoom"] < MIN_ZOOM[c["path"]] or (c["scrolls"] and c["path"] == "main")
+    ]
+    assert not too_small, "\n".join(too_small)
 
 
 class SubPathHandler(http.server.SimpleHTTPRequestHandler):
