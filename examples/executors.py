@@ -29,7 +29,7 @@ async def main(limit: int = 200_000) -> None:
     limits = [limit, limit]
     print(f"{os.cpu_count()} cores; counting the primes below {limit:,}, twice")
     start = time.perf_counter()
-    counts = [count_primes(limit) for limit in limits]
+    counts = [count_primes(each) for each in limits]
     print(f"one after the other: {counts} in {time.perf_counter() - start:.2f} s")
     forkserver = multiprocessing.get_context("forkserver")
     for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:

@@ -334,7 +334,8 @@ def test_crowded_slides_are_listed_and_none_too_small(session: Session, screensh
               const title = (s.querySelector('h1, h2, h3, p, pre') || s).textContent
                 .replace('¶', '').trim().split('\\n')[0].slice(0, 50);
               return {h, v: v || 0, index: allSlides().indexOf(s) + 1, title,
-                      zoom: parseFloat(s.dataset.zoom), scrolls: s.classList.contains('deck-scroll'),
+                      zoom: parseFloat(s.dataset.zoom),
+                      scrolls: s.classList.contains('deck-scroll'),
                       path: s.dataset.visibility === 'uncounted' ? 'backup' : 'main'};
             })"""
     )

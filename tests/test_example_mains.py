@@ -6,6 +6,7 @@ import ast
 import re
 import subprocess
 import sys
+
 import pytest
 
 from deckbuild.paths import ROOT
@@ -74,4 +75,3 @@ def test_the_outro_lists_every_runnable_example() -> None:
             pytest.skip("no built deck to read the outro's list from")
         listed = set(re.findall(r"python -m examples\.(\w+)", deck.read_text(encoding="utf-8")))
     assert set(PRINTS) | {"cat_server", "echo_server", "teapot"} <= listed
-

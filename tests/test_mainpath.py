@@ -1,4 +1,4 @@
-"""The main path and its backup slides: grouping, order, links, time budgets, and the talk's size."""
+"""The main path and its backup slides: grouping, order, links, time budgets, the talk's size."""
 
 from __future__ import annotations
 
@@ -146,21 +146,22 @@ def test_the_rendered_deck_has_uncounted_backup_slides_and_a_pacing_timer(tmp_pa
     assert isinstance(slides, Tag)
     stacks = slides.find_all("section", recursive=False)
     counted = [s for s in stacks if s.get("data-visibility") != "uncounted"]
-    assert [s.find(["h1", "h2"]).get_text().strip("¶") for s in counted] == [
+    assert [s.find(["h1", "h2"]).get_text().strip("¶") for s in counted] == [  # type: ignore[union-attr]
         "A talk with backup slides",
         "Second section",
         "Thanks",
     ]
-    assert stacks[len(counted) :] and all(
-        s.get("data-visibility") == "uncounted" for s in stacks[len(counted) :]
-    )
+    backup = stacks[len(counted) :]
+    assert backup
+    assert all(s.get("data-visibility") == "uncounted" for s in backup)
     for link in soup.select("a.deck-link"):
         target = str(link["href"]).removeprefix("#/")
         assert soup.find(id=target) is not None, f"{link} points nowhere"
     assert len(soup.select("a.deck-deeper")) == 3
     assert "totalTime: 210," in html
     budget = soup.select_one("aside.notes.deck-budget")
-    assert budget is not None and "2 min for this section" in budget.get_text()
+    assert budget is not None
+    assert "2 min for this section" in budget.get_text()
 
 
 def test_the_talk_has_a_main_path_for_a_45_minute_slot() -> None:
