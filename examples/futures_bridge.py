@@ -9,12 +9,11 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
 
-@runtime_checkable
 class FutureInterface(Protocol[T]):
     """What a concurrent.futures.Future[T] offers (the types are typeshed's)."""
 
