@@ -17,7 +17,7 @@ print(build_meta.build_editable(sys.argv[1]))
 
 
 def test_editable_install_gives_no_setuptools_warning(tmp_path: Path) -> None:
-    """setuptools builds the editable wheel with no warning (pip shows them as BuildBackendWarning)."""
+    """setuptools builds the editable wheel with no warning (pip shows BuildBackendWarning)."""
     result = subprocess.run(
         [sys.executable, "-c", BUILD_EDITABLE, str(tmp_path)],
         cwd=ROOT,
