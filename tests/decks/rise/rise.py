@@ -3,15 +3,15 @@
 #   jupytext:
 #     formats: py:percent
 #   rise:
-#     theme: serif
-#     transition: fade
-#     width: 1024
+#     autolaunch: true
+#     controls: false
 #     height: 768
 #     scroll: false
 #     slideNumber: false
-#     controls: false
-#     autolaunch: true
 #     them: night
+#     theme: serif
+#     transition: fade
+#     width: 1024
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
