@@ -18,6 +18,7 @@ from tests.presenting import ROOT, declared_slides, read_notebook
 
 GOOD = [ROOT / "tests" / "decks" / "good" / name for name in ("01_first.py", "02_second.py")]
 BAD = ROOT / "tests" / "decks" / "bad" / "wrong_error.py"
+RISE = ROOT / "tests" / "decks" / "rise" / "rise.py"  # builds with four warnings
 EXECUTED = r"executed (?P<name>\S+): (?P<cells>\d+) code cells? in (?P<seconds>\d+\.\d) s"
 REUSED = r"reused (?P<name>\S+) from the cache: (?P<cells>\d+) code cells? in \d+\.\d s"
 SUMMARY = r"wrote (?P<index>\S+): (?P<slides>\d+) slides?, (?P<size>[\d.]+ [kM]B), in [\d.]+ s"
@@ -69,10 +70,13 @@ def test_a_build_reports_each_source_then_the_deck(tmp_path: Path) -> None:
 
 
 def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
-    """-q: a good build prints nothing; a failed one prints its one error line."""
+    """-q: a good build prints nothing, not even warnings; a failed one prints its error line."""
     good = run_build(*GOOD, "-q", "--out", tmp_path / "out", cache=tmp_path / "cache")
     assert good.returncode == 0
     assert good.stderr == ""
+    warned = run_build(RISE, "-q", "--out", tmp_path / "rise", cache=tmp_path / "cache")
+    assert warned.returncode == 0
+    assert warned.stderr == ""
     bad = run_build(BAD, "-q", "--out", tmp_path / "bad", cache=tmp_path / "cache")
     assert bad.returncode == 1
     assert len(bad.stderr.splitlines()) == 1
