@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the talk: execute percent-format slides into one offline reveal.js deck, extract examples.
 
-    python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS] [--jobs N] [--no-cache]
+    python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS] [--jobs N] [--no-cache] [-q]
     python build.py extract [--check] [SOURCES...]
     python build.py serve [SOURCES...] [--port N] [--out DIR]
     python build.py present [SOURCES...] [--port N] [--out DIR]
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deckbuild.cache import ExecutionCache
-from deckbuild.errors import BuildError, error_line
+from deckbuild.errors import BuildError, error_line, show_warnings
 from deckbuild.extract import extract
 from deckbuild.paths import (
     DEFAULT_CACHE,
@@ -32,6 +32,7 @@ from deckbuild.paths import (
 )
 from deckbuild.pdf import print_pdf
 from deckbuild.pipeline import build
+from deckbuild.progress import progress_for
 from deckbuild.serve import present, serve
 
 CACHE_VARIABLE = "BUILD_CACHE_DIR"
@@ -102,6 +103,12 @@ def parser() -> argparse.ArgumentParser:
         help="execute every source even if its cached outputs are still valid "
         f"(the cache lives in {display_path(cache_folder())}/, or ${CACHE_VARIABLE})",
     )
+    build_cmd.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print errors only: no progress, no summary, no warnings",
+    )
 
     extract_cmd = commands.add_parser(
         "extract",
@@ -154,8 +161,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             cache = ExecutionCache(cache_folder()) if args.use_cache else None
-            index = build(args.sources, args.out, args.timeout, args.jobs, cache)
-            print(f"wrote {display_path(index)}", file=sys.stderr)
+            show_warnings(not args.quiet)
+            progress = progress_for(args.quiet)  # a line per source, then the summary
+            build(args.sources, args.out, args.timeout, args.jobs, cache, progress)
             return 0
         if args.command == "extract":
             return extract(args.sources, args.examples, args.check)
