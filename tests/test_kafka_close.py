@@ -40,11 +40,15 @@ async def test_timed_out_close_leaves_no_poll_thread_and_no_pending_future(
     """asyncio.timeout around `async with` cuts close() short: the thread stops, futures settle."""
     before = poll_threads()
     futures: list[asyncio.Future[Message]] = []
+
+    async def produce_and_leave() -> None:
+        async with AsyncProducer({"bootstrap.servers": unreachable, **QUIET}) as producer:
+            futures.extend(producer.produce(topic, f"m{i}") for i in range(SENT))
+
     start = time.monotonic()
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.5):  # far less than close()'s flush_timeout of 30 s
-            async with AsyncProducer({"bootstrap.servers": unreachable, **QUIET}) as producer:
-                futures = [producer.produce(topic, f"m{i}") for i in range(SENT)]
+            await produce_and_leave()
     assert time.monotonic() - start < NEVER  # cut short, not the 30 s of flush_timeout
     assert poll_threads() - before == set()
     assert len(futures) == SENT

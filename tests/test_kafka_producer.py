@@ -356,5 +356,7 @@ def test_running_the_module_says_what_it_sent_where(bootstrap: str) -> None:
     )
     first, *partitions = result.stdout.splitlines()
     assert re.fullmatch(rf"sent 1000 messages to topic '[\w-]+' on {bootstrap} in [\d.]+ s", first)
-    counts = [re.fullmatch(r"  partition \d+: (\d+) messages, offsets \d+-\d+", p) for p in partitions]
+    counts = [
+        re.fullmatch(r"  partition \d+: (\d+) messages, offsets \d+-\d+", p) for p in partitions
+    ]
     assert sum(int(match[1]) for match in counts if match) == 1000
