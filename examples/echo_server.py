@@ -68,7 +68,8 @@ async def main(
         started.set_exception(exc)  # the error is the caller's now, as with Trio's started()
         return
     async with server, tasks:  # on the way out: the tasks end first, then the server closes
-        tasks.create_task(server.serve_forever())  # accepts clients from now on
+        await server.start_serving()  # listen: clients can connect from here on
+        tasks.create_task(server.serve_forever())  # serves until cancelled
         bound_port: int = server.sockets[0].getsockname()[1]
         print(f"server: listening on {host}:{bound_port}")
         if started is not None:

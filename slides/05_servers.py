@@ -214,7 +214,8 @@ async def main(
         started.set_exception(exc)  # the error is the caller's now, as with Trio's started()
         return
     async with server, tasks:  # on the way out: the tasks end first, then the server closes
-        tasks.create_task(server.serve_forever())  # accepts clients from now on
+        await server.start_serving()  # listen: clients can connect from here on
+        tasks.create_task(server.serve_forever())  # serves until cancelled
         bound_port: int = server.sockets[0].getsockname()[1]
         print(f"server: listening on {host}:{bound_port}")
         if started is not None:
@@ -233,7 +234,8 @@ async def main(
 # collected either way; the TaskGroup's gift is that a bug in one handler stops the whole
 # server loudly instead of being logged and forgotten. `async with server, tasks` exits right
 # to left: the TaskGroup waits for its tasks, then the server closes its listening socket,
-# also when something fails before serve_forever() starts. `started` is the asyncio version of
+# also when something fails before serve_forever() starts (hence `start_serving=False`: a
+# cancellation at start_server's own last step would lose a server already listening). `started` is the asyncio version of
 # Trio's `task_status.started()`: a future, as on the executor slide, that the caller awaits to
 # learn the port; if the port is taken, the same await raises main's OSError, at once.
 

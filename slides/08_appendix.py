@@ -114,7 +114,8 @@ async def start_server(
 # (CPython 3.11 to 3.13), and a cancellation landing there loses the server it made, listening
 # socket and all, before aiohttp can note it. So start() runs to its end whatever happens to
 # us, and cleanup() then closes everything it opened. tests/test_server_startup.py found it by
-# cancelling at each step; the echo server avoids it with `start_serving=False`.
+# cancelling at each step. The echo server avoids it differently: `start_serving=False`, then
+# `start_serving()` inside `async with server`, which closes the server wherever we stop.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### ...or as an `async with`
