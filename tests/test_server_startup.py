@@ -20,7 +20,8 @@ import pytest
 from aiohttp import web
 from sanic import Sanic
 
-from examples import cat_server, cats, echo_server, teapot
+from examples import cat_server, cats, echo_server, fetch_image, teapot
+from tests.conftest import StartCatServer
 
 SOON = 1.0  # seconds: a taken port must be reported this fast (it hangs forever when it is not)
 GUARD = 30.0  # seconds: an upper bound so a broken test fails instead of hanging, never a measure
@@ -228,3 +229,20 @@ async def test_cats_main_cancelled_at_any_step_leaves_nothing(
     """cats.main() (its own server and session, fetching in every way) cancelled mid-way."""
     async with leaves_nothing_behind():
         await cancel_after(steps, cats.main(latency=0.05))
+
+
+async def fetch_then_stream(base_url: str) -> None:
+    """Both HTTP clients of 02_http.py: a whole image, then one in chunks."""
+    await fetch_image.fetch_image_async(f"{base_url}/418")
+    async for _ in fetch_image.image_chunks(cat_server.t_rex_url(base_url), chunk_size=64):
+        pass
+
+
+@pytest.mark.parametrize("steps", range(0, 40, 3))  # both fetches take about 38 steps
+async def test_fetch_image_clients_cancelled_at_any_step_leave_nothing(
+    steps: int, start_cat_server: StartCatServer
+) -> None:
+    """The sessions of fetch_image_async() and image_chunks() close wherever they are cancelled."""
+    base_url = await start_cat_server(latency=0.0)  # pictures drawn: a few steps each
+    async with leaves_nothing_behind():
+        await cancel_after(steps, fetch_then_stream(base_url))
