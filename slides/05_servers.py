@@ -193,7 +193,7 @@ async def handle_echo(
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Serving forever (until cancelled)
 
-# %% tags=["example:echo_server"]
+# %% tags=["example:echo_server"] steps="1-8|10-11|13-19|20-27"
 async def main(
     host: str = HOST,
     port: int = PORT,

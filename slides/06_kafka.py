@@ -303,7 +303,8 @@ print(f"seed: {count_messages('seed-lost')} of {LOST} messages arrived")
 # - `settle()`, on the loop: `KafkaError` wrapped in `KafkaException` (a real exception);
 #   a future that is already done (cancelled sender) is skipped
 # - `PollThread` blocks in `poll(0.1)`, waking as soon as a report arrives; each poll's
-#   reports go to the loop in **one** `loop.call_soon_threadsafe()`, under a `threading.Lock`
+#   reports go to the loop in **one** `loop.call_soon_threadsafe()`; a `threading.Lock`
+#   guards them, as `flush()` adds reports from another thread (free-threaded 3.13+: no GIL)
 # - `try_produce()` + `Outbox`: librdkafka's queue is bounded (`BufferError`); when it is
 #   full, messages wait their turn instead of failing
 # - `AsyncProducer`: `produce()` returns a future (no task per message), `send()` awaits

@@ -86,7 +86,7 @@ def make_app(latency: float = DEFAULT_LATENCY) -> web.Application:
 # `start_server` returns as soon as the server listens; the server keeps running on the caller's
 # event loop until `await runner.cleanup()`. `serving` wraps that in an `async with`.
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-4|5-9|10-16|17-20"
 async def start_server(
     host: str = "127.0.0.1", port: int = 0, latency: float = DEFAULT_LATENCY
 ) -> tuple[web.AppRunner, str]:
