@@ -235,9 +235,10 @@ async def main(
 # server loudly instead of being logged and forgotten. `async with server, tasks` exits right
 # to left: the TaskGroup waits for its tasks, then the server closes its listening socket,
 # also when something fails before serve_forever() starts (hence `start_serving=False`: a
-# cancellation at start_server's own last step would lose a server already listening). `started` is the asyncio version of
-# Trio's `task_status.started()`: a future, as on the executor slide, that the caller awaits to
-# learn the port; if the port is taken, the same await raises main's OSError, at once.
+# cancellation at start_server's own last step would lose a server already listening).
+# `started` is the asyncio version of Trio's `task_status.started()`: a future, as on the
+# executor slide, that the caller awaits to learn the port; if the port is taken, the same
+# await raises main's OSError, at once.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## ...and a client

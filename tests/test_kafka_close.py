@@ -45,11 +45,9 @@ async def test_timed_out_close_leaves_no_poll_thread_and_no_pending_future(
         async with AsyncProducer({"bootstrap.servers": unreachable, **QUIET}) as producer:
             futures.extend(producer.produce(topic, f"m{i}") for i in range(SENT))
 
-    start = time.monotonic()
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.5):  # far less than close()'s flush_timeout of 30 s
             await produce_and_leave()
-    assert time.monotonic() - start < NEVER  # cut short, not the 30 s of flush_timeout
     assert poll_threads() - before == set()
     assert len(futures) == SENT
     assert all(f.done() for f in futures), futures
