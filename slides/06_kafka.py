@@ -322,7 +322,7 @@ print(f"seed: {count_messages('seed-lost')} of {LOST} messages arrived")
 # reports while the poll thread swaps the list out. With the GIL that happens to work (a thread
 # switch never falls between reading the attribute and the append); free-threaded Python 3.13
 # and 3.14 run both at once, and an append then lands in a list already handed to the loop:
-# tests/test_kafka_close.py replays that by pausing at every bytecode and loses ~2% of reports
+# tests/test_kafka_close.py replays that by pausing at every bytecode: 1-2% of reports lost
 # without the lock. And close(): whatever cancels it (a timeout around `async with`), it purges
 # what is left, waits for the flush and poll threads, closes librdkafka's handle and settles
 # every future before the cancellation goes on; a second cancellation cannot cut that short
