@@ -64,9 +64,18 @@ async def start_server(
     host: str = "127.0.0.1", port: int = 0, latency: float = DEFAULT_LATENCY
 ) -> tuple[web.AppRunner, str]:
     """Start serving in the background; return the runner and the base URL (port 0: any free)."""
-    runner = web.AppRunner(make_app(latency), access_log=None)
+    # a request is cancelled when its client hangs up, or half a second after we stop
+    runner = web.AppRunner(
+        make_app(latency), access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+    )
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    starting = asyncio.create_task(web.TCPSite(runner, host, port).start())
+    try:
+        await asyncio.shield(starting)  # OSError here if the port is taken
+    except BaseException:  # that, or a cancellation: undo it all before the caller hears
+        await asyncio.wait([starting])  # cancelled? start() ends first, so cleanup() closes it
+        await runner.cleanup()
+        raise
     bound_host, bound_port = runner.addresses[0][:2]
     if ":" in bound_host:  # an IPv6 address needs brackets in a URL
         bound_host = f"[{bound_host}]"

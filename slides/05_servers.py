@@ -193,22 +193,29 @@ async def handle_echo(
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Serving forever (until cancelled)
 
-# %% tags=["example:echo_server"]
+# %% tags=["example:echo_server"] steps="1-8|10-11|13-19|20-27"
 async def main(
     host: str = HOST,
     port: int = PORT,
     idle_timeout: float = IDLE_TIMEOUT,
     started: asyncio.Future[int] | None = None,
 ) -> None:
-    """Serve echo clients until cancelled; `started` gets the port once we are listening."""
-    # one TaskGroup holds the server and every client: cancelling main cancels them together
-    async with asyncio.TaskGroup() as tasks:
+    """Serve echo clients until cancelled; `started` gets the port, or why we could not listen."""
+    tasks = asyncio.TaskGroup()  # the server and every client: cancelling main cancels them all
 
-        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            tasks.create_task(handle_echo(reader, writer, idle_timeout))
+    def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tasks.create_task(handle_echo(reader, writer, idle_timeout))
 
-        server = await asyncio.start_server(on_connect, host, port)
-        tasks.create_task(server.serve_forever())  # closes the server when cancelled
+    try:
+        server = await asyncio.start_server(on_connect, host, port, start_serving=False)
+    except OSError as exc:  # e.g. the port is taken
+        if started is None or started.done():
+            raise
+        started.set_exception(exc)  # the error is the caller's now, as with Trio's started()
+        return
+    async with server, tasks:  # on the way out: the tasks end first, then the server closes
+        await server.start_serving()  # listen: clients can connect from here on
+        tasks.create_task(server.serve_forever())  # serves until cancelled
         bound_port: int = server.sockets[0].getsockname()[1]
         print(f"server: listening on {host}:{bound_port}")
         if started is not None:
@@ -222,10 +229,16 @@ async def main(
 # the clients' handlers would only be cancelled after that: shutting down would take as long as
 # the slowest client (measured: one idle timeout on 3.12 and 3.13, instantly on 3.11). With the
 # server as one more task in the clients' TaskGroup, one cancellation reaches all of them at
-# once. The TaskGroup also keeps the references to the handler tasks that the loop does not
-# keep, and a bug in one handler stops the whole server loudly instead of being logged and
-# forgotten. `started` is the asyncio version of Trio's `task_status.started()`: a future, as on
-# the executor slide, that the caller awaits to learn the port.
+# once. (Python 3.13 adds `server.close_clients()`, another way out; we support 3.11.) The
+# streams protocol has kept a reference to each handler task since 3.11, so nothing is garbage
+# collected either way; the TaskGroup's gift is that a bug in one handler stops the whole
+# server loudly instead of being logged and forgotten. `async with server, tasks` exits right
+# to left: the TaskGroup waits for its tasks, then the server closes its listening socket,
+# also when something fails before serve_forever() starts (hence `start_serving=False`: a
+# cancellation at start_server's own last step would lose a server already listening).
+# `started` is the asyncio version of Trio's `task_status.started()`: a future, as on the
+# executor slide, that the caller awaits to learn the port; if the port is taken, the same
+# await raises main's OSError, at once.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## ...and a client
@@ -283,7 +296,7 @@ async def one_server_three_clients() -> tuple[asyncio.Task[None], asyncio.Task[l
     print("parent: starting the server")
     started = asyncio.get_running_loop().create_future()
     server_task = asyncio.create_task(main(port=0, started=started))  # keep a reference!
-    port = await started
+    port = await started  # the port, or the OSError that stopped main() from listening
 
     print("parent: starting three clients")
     async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
@@ -328,6 +341,7 @@ async def quiet_client(port: int) -> None:
 # ### One that pulls the plug
 
 # %%
+import socket
 import struct
 
 
