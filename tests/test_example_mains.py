@@ -21,6 +21,7 @@ PRINTS = {
     "executors": r"ProcessPoolExecutor: \[17984, 17984\] in \d+\.\d\d s",
     "futures_bridge": r"5\. a thread runs a coroutine on the loop: 499500",
     "one_thread_executor": r"squares, in order: \[0, 1, 4, 9, 16\]",
+    "kafka_producer": r"sent 1000 messages to topic '[\w-]+' on [\d.:]+ in \d+\.\d\d s",
 }
 SERVERS_AND_CLIENTS = {"cat_server", "echo_server", "teapot", "echo_client"}
 
