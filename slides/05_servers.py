@@ -4,24 +4,20 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # Example time
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=3
+# # Example time: a web app with Sanic
 #
-# - Webapp using sanic
-# - TCP echo server
-# - Bridging a callback-based library for Kafka with `asyncio` (after this)
+# An async web framework: every handler is a coroutine, and the server is `asyncio` underneath.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
+# Example time: a webapp using Sanic, a TCP echo server, then (next section) bridging a
+# callback-based library for Kafka with `asyncio`.
+#
 # Everything in this section runs for real during the build, against servers we start
 # ourselves on 127.0.0.1: no internet needed, and every output you see was produced by the code
 # above it.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## A web app with Sanic
-#
-# An async web framework: every handler is a coroutine, and the server is `asyncio` underneath.
-
-# %% tags=["example:teapot"]
+# %% tags=["example:teapot", "remove-input"]
 import contextlib
 import os
 import socket
@@ -37,9 +33,6 @@ TeapotApp = Sanic[Config, SimpleNamespace]  # Sanic is generic in its config and
 HOST = os.environ.get("TEAPOT_HOST", "127.0.0.1")  # loopback: only this machine can connect
 PORT = int(os.environ.get("TEAPOT_PORT", "8000"))  # 0 lets the OS pick a free port
 
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### One route, one coroutine
 
 # %% tags=["example:teapot"]
 def create_app(name: str = "teapot") -> TeapotApp:
@@ -60,7 +53,7 @@ def create_app(name: str = "teapot") -> TeapotApp:
 # registry of apps by name: a second `Sanic("teapot")` in the same process is an error, which
 # bites in tests and when you re-run a notebook cell.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Running it inside a running event loop
 #
 # Our notebook already runs an event loop, so `app.run()` is out. Sanic's low-level API hands
@@ -96,8 +89,8 @@ async def serving(app: TeapotApp, host: str = HOST, port: int = PORT) -> AsyncIt
 # we shut down. Aborting the transport hangs up just as fast, and Sanic tidies up as it does
 # when a client vanishes. A fault test found it: tests/test_teapot_faults.py.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Making tea
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Making tea (`serving` runs the app on this notebook's loop: deeper →):
 
 # %%
 import aiohttp
@@ -112,7 +105,7 @@ async with serving(app, port=0) as url:
         print(f"  client: {response.headers['Content-Type']}: {await response.text()!r}")
 print("parent: teapot stopped")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Running it the usual way
 #
 # Outside a notebook, `app.run()` takes over the process and its event loop:
@@ -146,8 +139,6 @@ IDLE_TIMEOUT = 10.0  # seconds a client may stall before we hang up
 CHUNK_SIZE = 64 * 1024  # echo whatever has arrived, up to this many bytes at a time
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### One coroutine per client
 
 # %% tags=["example:echo_server"] steps="1-7|8-18|19-21|22-23|24-27|28-31"
 async def handle_echo(
@@ -190,7 +181,7 @@ async def handle_echo(
 # retrieved") or held the connection open forever. This one loops until EOF, gives every client
 # an idle timeout, and tidies up in `finally` whatever happened.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Serving forever (until cancelled)
 
 # %% tags=["example:echo_server"] steps="1-8|10-11|13-19|20-27"
@@ -240,7 +231,7 @@ async def main(
 # executor slide, that the caller awaits to learn the port; if the port is taken, the same
 # await raises main's OSError, at once.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## ...and a client
 
 # %% tags=["example:echo_client"]
@@ -311,7 +302,7 @@ async def one_server_three_clients() -> tuple[asyncio.Task[None], asyncio.Task[l
 # %% slideshow={"slide_type": "subslide"}
 server_task, alice = await one_server_three_clients()
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### The clients are done: stop the server
 
 # %%
@@ -321,7 +312,7 @@ server_task.cancel()
 await asyncio.wait([server_task])  # wait for it to finish, without raising its CancelledError here
 print(f"parent: all done! server cancelled: {server_task.cancelled()}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Clients misbehave
 #
 # A client that goes quiet and one that vanishes mid-message don't bother the others.
@@ -337,7 +328,7 @@ async def quiet_client(port: int) -> None:
     await writer.wait_closed()
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### One that pulls the plug
 
 # %%
@@ -358,7 +349,7 @@ async def vanishing_client(port: int) -> None:
     writer.transport.abort()
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Quiet, vanishing and polite, all at once
 
 # %%
@@ -382,7 +373,7 @@ async def all_at_once() -> None:
 # The server starts in the same cell as the clients because Jupyter sends a task's prints to the
 # cell that created it: started a cell earlier, the server's lines would be missing here.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Quiet, vanishing and polite: the output
 
 # %%

@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=4
 # # Example time: Kafka
 #
 # Bridging a callback-based library with `asyncio`
@@ -21,7 +21,7 @@
 # future/executor slides: a library that calls you back from somewhere else, and a future as
 # the bridge between that callback and a coroutine.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## No broker? librdkafka brings its own
 #
 # `test.mock.num.brokers` starts a mock cluster *inside* a client: real TCP listeners on
@@ -53,7 +53,7 @@ def kafka_cluster() -> Iterator[str]:
         owner.close()  # the mock brokers shut down with the handle that owns them
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 import asyncio
 import contextlib
 import socket
@@ -124,7 +124,7 @@ def loop_errors() -> Iterator[tuple[list[dict[str, object]], asyncio.Event]]:
 # The seed's code, fixed only enough to run and type-check (`bytes` instead of `dict`, type
 # hints). **Don't copy this one.**
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_seed_producer"] steps="8-17|19-22|24-31|33-39|41-42"
+# %% tags=["example:kafka_seed_producer"] steps="8-17|19-22|24-31|33-39|41-42"
 import asyncio
 import functools
 from typing import Any
@@ -174,7 +174,7 @@ class AsyncKafkaProducer(Producer):
 # loop reschedules itself with call_later, and send() polls once right after producing (too
 # early: the broker has not answered yet). Four things go wrong; let's measure each one.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Problem 1: one message a second
 
 # %%
@@ -192,7 +192,7 @@ seed._poll_handle.cancel()  # what __del__ was meant to do: the poll loop keeps 
 # The broker answers in milliseconds; the report then sits in librdkafka's queue until the
 # next `poll()`, up to a second later. The `poll(0)` in `send()` runs before the answer exists.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Problem 2: an error that is not an exception
 #
 # Nobody listens on the port, so the message times out after `message.timeout.ms`.
@@ -213,14 +213,14 @@ except:  # noqa: E722 -- only a bare except sees what comes out
     print("isinstance(err, BaseException):", isinstance(err, BaseException))
 broken._poll_handle.cancel()
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Problem 2: why it slips through
 #
 # `KafkaError` is an error *code*, not an exception. CPython's C code accepts it as one anyway
 # (its type carries the "exception" flag), but it is no subclass of `BaseException`: every
 # `except Exception` in your program lets it through.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Problem 3: one cancelled send stops everything
 
 # %%
@@ -234,28 +234,30 @@ for context in errors:
     print(context["message"])
     print(repr(context["exception"]))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Problem 3: and the next send?
 
 # %%
 try:
     async with asyncio.timeout(3):  # three poll intervals
         await victim.send("seed-cancel", b"anyone there?")
+    seed_after_cancel = "the next send completes"
 except TimeoutError:
-    print("the next send never completes: the poll loop is dead")
+    seed_after_cancel = "the poll loop is dead: the next send never completes"
+print(seed_after_cancel)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # `set_result()` on a cancelled future raises `InvalidStateError` inside the callback;
 # `poll()` re-raises it (this confluent-kafka version garbles it into the `SystemError`
 # above), and `_poll_loop()` never reschedules itself. A timeout is a cancellation too.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Problem 4: no flush, no messages
 #
 # A program that fires off messages and exits, with a producer tuned for throughput: it
 # batches for up to half a second (`linger.ms`) before sending.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 LOST = 1000  # messages each script produces before it exits
 LINGER_MS = 500  # librdkafka waits this long to fill a batch (the default is 5 ms)
 
@@ -274,7 +276,7 @@ asyncio.run(main(*sys.argv[1:]))  # then the program ends: nobody flushed
 """
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 async def run_script(source: str, topic: str) -> None:
     """Run `source` as a separate Python program (it exits like a real one) and wait for it."""
     program = await asyncio.create_subprocess_exec(
@@ -328,7 +330,7 @@ print(f"seed: {count_messages('seed-lost')} of {LOST} messages arrived")
 # every future before the cancellation goes on; a second cancellation cannot cut that short
 # (shield), and the next close() waits for it.
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["backup", "example:kafka_producer"]
 import asyncio
 import functools
 import threading
@@ -356,7 +358,7 @@ def settle(reports: list[Report]) -> None:
             future.set_result(message)
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"] steps="1-11|13-16|18-22|24-31|33-37"
+# %% slideshow={"slide_type": "subslide"} tags=["backup", "example:kafka_producer"] steps="1-11|13-16|18-22|24-31|33-37"
 class PollThread:
     """Polls a producer in its own thread and hands each batch of reports to the loop."""
 
@@ -396,7 +398,7 @@ class PollThread:
         self._on_reports(self._take())  # the thread is gone: these are ours to hand out
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"]
+# %% slideshow={"slide_type": "subslide"} tags=["backup", "example:kafka_producer"]
 Value = bytes | str  # what librdkafka accepts as a message's value or key
 # A message on its way to librdkafka: the future its sender awaits, topic, value, key.
 Outgoing = tuple[Future[Message], str, Value, Value | None]
@@ -417,7 +419,7 @@ def try_produce(producer: Producer, on_delivery: Callable[..., None], message: O
     return True
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"] steps="1-10|12-14|16-19|21-27|29-37|39-46|48-53"
+# %% slideshow={"slide_type": "subslide"} tags=["backup", "example:kafka_producer"] steps="1-10|12-14|16-19|21-27|29-37|39-46|48-53"
 class Outbox:
     """Hands messages to librdkafka in order (when its queue is full, they wait here)."""
 
@@ -473,7 +475,7 @@ class Outbox:
         return len(stuck)
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["example:kafka_producer"] steps="1-7|9-15|17-19|21-26|28-32"
+# %% slideshow={"slide_type": "subslide"} tags=["backup", "example:kafka_producer"] steps="1-7|9-15|17-19|21-26|28-32"
 class AsyncProducer:
     """Awaitable Kafka sends: a poll thread collects delivery reports, the loop settles them."""
 
@@ -545,7 +547,7 @@ if __name__ == "__main__":
 # per message; one per poll is one per batch. And produce() returning a plain future matters
 # too: gathering 10k send() coroutines makes 10k tasks, gathering 10k futures makes none.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## The same four checks
 
 # %%
@@ -569,7 +571,7 @@ print(f"ours: {ours_latency * 1000:.1f} ms per message, median "
 print("last one:", delivered.topic(), "partition", delivered.partition(),
       "offset", delivered.offset())
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Where do those milliseconds go? `linger.ms`
 #
 # librdkafka holds a message for up to `linger.ms` (default 5 ms) hoping to fill a batch;
@@ -584,7 +586,7 @@ print(f"linger.ms=0:           {no_linger * 1000:5.2f} ms per message (median of
 # The rest is the round trip to the broker and back through the poll thread: `poll()` wakes
 # as soon as a report arrives. Many concurrent sends want the batching: keep the default there.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## 10 000 at once: a task each, or a future each?
 
 # %%
@@ -603,7 +605,7 @@ async def per_second(producer: AsyncProducer, way: str) -> float:
     return GATHERED / (time.perf_counter() - start)
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### 10 000 at once: the output
 
 # %%
@@ -624,7 +626,7 @@ for way, measured in rates.items():
 # resolves, so gather() just waits on it. Same idea as aiokafka's send() (returns a future)
 # versus send_and_wait(). Cancelling a task that awaits the future cancels the future.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 async with AsyncProducer(config(**{
     "bootstrap.servers": f"127.0.0.1:{closed_port()}", "message.timeout.ms": 1500,
 })) as producer:
@@ -635,7 +637,7 @@ async with AsyncProducer(config(**{
         error = exc.args[0]
         print(f"KafkaException after {time.perf_counter() - start:.1f} s: {error.name()}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 async with AsyncProducer(config()) as producer:
     impatient = asyncio.create_task(producer.send("ours-cancel", b"never mind"))
     await asyncio.sleep(0)  # let it produce
@@ -646,7 +648,7 @@ async with AsyncProducer(config()) as producer:
 print("messages in the topic:", count_messages("ours-cancel"))  # the cancelled one went too
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 OUR_SCRIPT = """
 import asyncio, sys
 from examples.kafka_producer import AsyncProducer
@@ -665,6 +667,32 @@ await run_script(OUR_SCRIPT, "ours-lost")
 print(f"ours: {count_messages('ours-lost')} of {LOST} messages arrived")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# ## The seed's bridge and ours, measured
+#
+# The four problems, each checked on both bridges while this deck was built:
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+checks = [
+    ("one awaited send", f"{seed_latency * 1000:.0f} ms", f"{ours_latency * 1000:.1f} ms"),
+    (
+        "nobody listening",
+        f"`{type(err).__name__}` slips past `except Exception`",
+        f"`KafkaException`: {error.name()}",
+    ),
+    ("a send cancelled", seed_after_cancel, f"the next send lands (offset {delivered.offset()})"),
+    (
+        f"exit without flush ({LOST} sent)",
+        f"{count_messages('seed-lost')} arrived",
+        f"{count_messages('ours-lost')} arrived",
+    ),
+]
+table = ["| | the seed's | ours |", "| --- | --- | --- |"]
+table += [f"| {check} | {seed} | {ours} |" for check, seed, ours in checks]
+Markdown("\n".join(table))
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Batteries now included? `confluent_kafka.aio.AIOProducer`
 
 # %%
@@ -688,7 +716,7 @@ async def aio_latency(**options: float) -> float:
         await producer.close()
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### `AIOProducer`: the output
 
 # %%
@@ -696,7 +724,7 @@ print(f"AIOProducer, defaults:            {await aio_latency() * 1000:.0f} ms pe
 print(f"AIOProducer, buffer_timeout=0.01: "
       f"{await aio_latency(buffer_timeout=0.01) * 1000:.0f} ms per message")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## `AIOProducer`: trade-offs
 #
 # - official, and async all the way through (consumer too), but marked experimental

@@ -140,7 +140,7 @@ async def serving(
 # on that loop would stall with them, so the slides' server gets its own loop in its own
 # thread.
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="6-13|14-16|17-24|25-28"
 import concurrent.futures
 import threading
 from collections.abc import Iterator
