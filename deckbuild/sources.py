@@ -25,6 +25,8 @@ TAGS = {
     "remove-output": "the slide shows the code only",
     "remove-cell": "the cell runs but is not shown",
     "skip-execution": "the cell is shown but not run",
+    "backup": "on a slide's first cell: a depth slide, moved after the outro, uncounted "
+    "(the lead implements the move)",
 }
 # Tags other tools give meaning to that a slide deck cannot honour: accepted, with a warning.
 IGNORED_TAGS = {
