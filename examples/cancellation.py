@@ -21,7 +21,6 @@ async def fetch_with_a_catch_all(seconds: float) -> str:
 
 
 async def fetch_properly(seconds: float) -> str:
-    """Errors become a default; cancellation passes through, after the cleanup."""
     try:
         await asyncio.sleep(seconds)  # stands in for a slow request
         return "the data"
@@ -39,18 +38,14 @@ async def save(record: str) -> None:
 
 
 async def handle(record: str) -> None:
-    """Save a record; cancelling the handler never cuts the save short."""
     saving = asyncio.create_task(save(record))
     try:
         await asyncio.shield(saving)  # cancelling us does not cancel `saving`
-    finally:
-        if not saving.done():  # we were cancelled mid-save
-            print("  handle: cancelled, waiting for the save anyway")
-            await asyncio.wait([saving])  # wait does not cancel what it waits for
+    finally:  # cancelled mid-save? wait for the save anyway (`wait` does not cancel it)
+        await asyncio.wait([saving])
 
 
 async def cancel_a_thread(seconds: float, after: float) -> tuple[float, float]:
-    """Cancel a `to_thread` call after `after` s; return when the task and the thread ended."""
     finished = threading.Event()
 
     def work() -> None:
@@ -63,10 +58,9 @@ async def cancel_a_thread(seconds: float, after: float) -> tuple[float, float]:
     task.cancel()
     await asyncio.wait([task])
     task_ended = time.perf_counter() - start
-    print(f"task cancelled after {task_ended:.2f} s, thread still working: {not finished.is_set()}")
     await asyncio.to_thread(finished.wait)  # wait for it anyway: no thread outlives the demo
     thread_ended = time.perf_counter() - start
-    print(f"thread finished after {thread_ended:.2f} s")
+    print(f"task cancelled after {task_ended:.2f} s, its thread ended after {thread_ended:.2f} s")
     return task_ended, thread_ended
 
 

@@ -56,7 +56,7 @@ async def run_program(*flags: str, env: dict[str, str] | None = None) -> str:
 
 
 def shorten(output: str) -> str:
-    """Our paths relative, frames outside our file left out, long lines wrapped at 96."""
+    """Paths relative, frames outside our file and tracemalloc's hint left out, lines wrapped."""
     shown: list[str] = []
     skipping = False  # inside a left-out frame: its source line goes too
     for line in output.replace(PROJECT, "").replace(ASYNCIO, "asyncio").splitlines():
@@ -64,8 +64,8 @@ def shorten(output: str) -> str:
             skipping = not line.startswith('  File "examples')
         elif not (skipping and line.startswith("    ")):
             skipping = False
-        if not skipping:
-            shown.extend(textwrap.wrap(line, 96, subsequent_indent="      ") or [""])
+        if not skipping and "Enable tracemalloc" not in line:
+            shown.extend(textwrap.wrap(line, 88, subsequent_indent="      ") or [""])
     return "\n".join(shown)
 
 

@@ -15,17 +15,17 @@ import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 
+# The imports of examples/toy_loop.py, kept off the slides to leave room for the code
+
 
 @types.coroutine
 def sleep(seconds: float) -> Generator[float, None, None]:
-    """Pause whoever awaits this, asking to be woken `seconds` from now."""
-    yield time.monotonic() + seconds  # travels up to whoever drives the coroutine
+    yield time.monotonic() + seconds  # "wake me then": goes up to whoever drives us
 
 
 async def greet() -> str:
-    print("  greet: hello")
+    print("  greet: started, pausing")
     await sleep(0.1)  # pauses here: `send` returns what sleep yielded
-    print("  greet: world")
     return "done"
 
 
@@ -53,16 +53,13 @@ def run(*coros: Coroutine[float, None, object]) -> None:
 async def ticker(
     name: str, every: float, times: int, sleep: Callable[[float], Awaitable[None]] = sleep
 ) -> None:
-    """Print a tick `times` times, sleeping `every` seconds after each."""
     for tick in range(times):
         print(f"  {name}: tick {tick}")
         await sleep(every)  # -- the loop runs the other coroutine meanwhile --
     print(f"  {name}: done")
 
 
-class PrintingSelector(selectors.DefaultSelector):
-    """The operating system's selector (epoll on Linux), printing each wait."""
-
+class PrintingSelector(selectors.DefaultSelector):  # epoll on Linux, kqueue on macOS
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if timeout != 0:  # 0 is a quick poll: something is ready to run
             print(f"    loop: nothing to run: select(timeout={timeout and round(timeout, 2)})")
@@ -70,8 +67,6 @@ class PrintingSelector(selectors.DefaultSelector):
 
 
 def run_on_asyncio(*coros: Coroutine[object, None, object]) -> None:
-    """Run the coroutines as tasks on a new asyncio loop that waits in a PrintingSelector."""
-
     async def main() -> None:
         async with asyncio.TaskGroup() as tg:
             for coro in coros:

@@ -7,22 +7,27 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # The event loop, from the inside
 
-# %% tags=["example:toy_loop"]
+# %% tags=["example:toy_loop", "remove-cell"]
+# The imports of examples/toy_loop.py, kept off the slides to leave room for the code
+import asyncio
+import heapq
+import itertools
+import selectors
+import socket
 import time
 import types
-from collections.abc import Generator
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 
-
+# %% tags=["example:toy_loop"]
 @types.coroutine
 def sleep(seconds: float) -> Generator[float, None, None]:
-    """Pause whoever awaits this, asking to be woken `seconds` from now."""
-    yield time.monotonic() + seconds  # travels up to whoever drives the coroutine
+    yield time.monotonic() + seconds  # "wake me then": goes up to whoever drives us
 
 
 async def greet() -> str:
-    print("  greet: hello")
+    print("  greet: started, pausing")
     await sleep(0.1)  # pauses here: `send` returns what sleep yielded
-    print("  greet: world")
     return "done"
 
 
@@ -49,12 +54,6 @@ except StopIteration as stop:  # its `return` arrives as StopIteration
 # ## A toy event loop
 #
 # A ready queue, and a heap of timers sorted by wake-up time.
-
-# %% tags=["example:toy_loop", "remove-cell"]
-import heapq
-import itertools
-from collections import deque
-from collections.abc import Coroutine
 
 # %% tags=["example:toy_loop"] steps="1-5|6-11|12-19"
 def run(*coros: Coroutine[float, None, object]) -> None:
@@ -88,13 +87,9 @@ def run(*coros: Coroutine[float, None, object]) -> None:
 # ## Two coroutines, one thread
 
 # %% tags=["example:toy_loop"]
-from collections.abc import Awaitable, Callable
-
-
 async def ticker(
     name: str, every: float, times: int, sleep: Callable[[float], Awaitable[None]] = sleep
 ) -> None:
-    """Print a tick `times` times, sleeping `every` seconds after each."""
     for tick in range(times):
         print(f"  {name}: tick {tick}")
         await sleep(every)  # -- the loop runs the other coroutine meanwhile --
@@ -116,13 +111,7 @@ print(f"toy loop: {time.perf_counter() - start:.2f} s, not 0.3 + 0.5")
 # ...for as long as its timer heap says. We hand it a selector that tells us.
 
 # %% tags=["example:toy_loop"]
-import asyncio
-import selectors
-
-
-class PrintingSelector(selectors.DefaultSelector):
-    """The operating system's selector (epoll on Linux), printing each wait."""
-
+class PrintingSelector(selectors.DefaultSelector):  # epoll on Linux, kqueue on macOS
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if timeout != 0:  # 0 is a quick poll: something is ready to run
             print(f"    loop: nothing to run: select(timeout={timeout and round(timeout, 2)})")
@@ -130,8 +119,6 @@ class PrintingSelector(selectors.DefaultSelector):
 
 
 def run_on_asyncio(*coros: Coroutine[object, None, object]) -> None:
-    """Run the coroutines as tasks on a new asyncio loop that waits in a PrintingSelector."""
-
     async def main() -> None:
         async with asyncio.TaskGroup() as tg:
             for coro in coros:
@@ -166,13 +153,9 @@ await asyncio.to_thread(  # a thread of its own: this notebook's thread already 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## Deeper: what `select()` waits for
 #
-# A socket the loop watches wakes it before the timeout: here one end of a socket pair,
-# written 0.2 s from now by a timer.
+# Sockets: here one end of a socket pair, which a timer writes to 0.2 s from now.
 
 # %% tags=["example:toy_loop"]
-import socket
-
-
 async def wait_for_a_socket(delay: float) -> bytes:
     """Await bytes on one end of a socket pair, while a timer writes them to the other end."""
     loop = asyncio.get_running_loop()

@@ -7,8 +7,7 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Cancellation
 #
-# `task.cancel()` and `asyncio.timeout` throw `CancelledError` in at the task's `await`.
-# It is a `BaseException`, so a catch-all handler catches it too:
+# `CancelledError` is a `BaseException`: a catch-all handler catches it too.
 
 # %% tags=["example:cancellation"]
 import asyncio
@@ -30,7 +29,8 @@ async with asyncio.timeout(0.1):
 print(f"no TimeoutError, and the result is {result!r}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# `CancelledError` has been a `BaseException` since Python 3.8, precisely so that
+# `task.cancel()` (and `asyncio.timeout`, which calls it) throws `CancelledError` in at the
+# task's current `await`. `CancelledError` has been a `BaseException` since Python 3.8, precisely so that
 # `except Exception:` lets it through. A handler that catches it and carries on breaks whoever
 # cancelled: here the timeout expired, cancelled the fetch, and never found out. A `TaskGroup`
 # waiting for its tasks, or `asyncio.run` shutting down, can wait forever the same way.
@@ -42,7 +42,6 @@ print(f"no TimeoutError, and the result is {result!r}")
 
 # %% tags=["example:cancellation"]
 async def fetch_properly(seconds: float) -> str:
-    """Errors become a default; cancellation passes through, after the cleanup."""
     try:
         await asyncio.sleep(seconds)  # stands in for a slow request
         return "the data"
@@ -76,14 +75,11 @@ async def save(record: str) -> None:
 
 
 async def handle(record: str) -> None:
-    """Save a record; cancelling the handler never cuts the save short."""
     saving = asyncio.create_task(save(record))
     try:
         await asyncio.shield(saving)  # cancelling us does not cancel `saving`
-    finally:
-        if not saving.done():  # we were cancelled mid-save
-            print("  handle: cancelled, waiting for the save anyway")
-            await asyncio.wait([saving])  # wait does not cancel what it waits for
+    finally:  # cancelled mid-save? wait for the save anyway (`wait` does not cancel it)
+        await asyncio.wait([saving])
 
 
 # %%
@@ -101,16 +97,13 @@ print(f"handler cancelled: {task.cancelled()}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Cancelling `to_thread` does not stop the thread
-#
-# Nothing can interrupt a thread from outside: the task ends, the thread works on.
 
-# %% tags=["example:cancellation"]
+# %% tags=["example:cancellation", "remove-cell"]
 import threading
 import time
 
-
+# %% tags=["example:cancellation"]
 async def cancel_a_thread(seconds: float, after: float) -> tuple[float, float]:
-    """Cancel a `to_thread` call after `after` s; return when the task and the thread ended."""
     finished = threading.Event()
 
     def work() -> None:
@@ -123,29 +116,21 @@ async def cancel_a_thread(seconds: float, after: float) -> tuple[float, float]:
     task.cancel()
     await asyncio.wait([task])
     task_ended = time.perf_counter() - start
-    print(f"task cancelled after {task_ended:.2f} s, thread still working: {not finished.is_set()}")
     await asyncio.to_thread(finished.wait)  # wait for it anyway: no thread outlives the demo
     thread_ended = time.perf_counter() - start
-    print(f"thread finished after {thread_ended:.2f} s")
+    print(f"task cancelled after {task_ended:.2f} s, its thread ended after {thread_ended:.2f} s")
     return task_ended, thread_ended
 
+
+# %% slideshow={"slide_type": "fragment"}
+task_ended, thread_ended = await cancel_a_thread(seconds=1.0, after=0.1)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # `to_thread` hands the function to the loop's default thread pool and awaits a future.
 # Cancelling cancels the future; the thread cannot be stopped from outside, so it runs to the
-# end and its result is thrown away. Meanwhile it holds one of the pool's few threads (next
-# slide: how to ask it to stop).
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Measured
-
-# %%
-task_ended, thread_ended = await cancel_a_thread(seconds=1.0, after=0.1)
-print(f"the thread outlived its task by {thread_ended - task_ended:.2f} s")
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# Measured on this run, the two times side by side: the task is gone a tenth of a second in,
-# the thread carries on to the end of its one-second sleep.
+# end and its result is thrown away. Meanwhile it holds one of the pool's few threads (the
+# backup slides show how to ask it to stop). Measured on this run, side by side: the task is
+# gone a tenth of a second in, the thread carries on to the end of its one-second sleep.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## Deeper: a thread stops only if it is asked

@@ -9,12 +9,12 @@
 #
 # A task per cat opens a connection per cat. A `Semaphore` lets only `limit` in at a time.
 
-# %% tags=["example:bounded"]
+# %% tags=["example:bounded", "remove-cell"]
 import asyncio
 
 import aiohttp
 
-
+# %% tags=["example:bounded"]
 async def fetch_status(session: aiohttp.ClientSession, url: str) -> int:
     async with session.get(url) as response:
         await response.read()
@@ -151,42 +151,20 @@ if __name__ == "__main__":  # not run on the slide: the next slide runs it as a 
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Run it, wait until it is ready, press "Ctrl-C"
+#
+# In a process of its own, with this interpreter; SIGINT is what Ctrl-C sends.
 
-# %% tags=["example:ctrl_c"]
-import asyncio
-import signal
-import sys
+# %%
+from examples.ctrl_c import interrupt_when_ready  # its code is in the backup slides
 
-
-async def interrupt_when_ready(module: str, ready: str = "ready") -> tuple[str, int]:
-    """Run `python -m module`, send SIGINT once it says `ready`: its output and exit status."""
-    program = await asyncio.create_subprocess_exec(
-        sys.executable, "-u", "-m", module,  # -u: each print arrives at once
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    assert program.stdout is not None
-    try:
-        async with asyncio.timeout(60):  # a program that never gets ready is an error
-            output = (await program.stdout.readline()).decode()
-            if ready not in output:
-                raise RuntimeError(f"{module} did not say it was ready: {output!r}")
-            program.send_signal(signal.SIGINT)  # what Ctrl-C in its terminal sends
-            output += (await program.stdout.read()).decode()
-            return output, await program.wait()
-    finally:
-        if program.returncode is None:  # we were cancelled or timed out: leave nothing behind
-            program.kill()
-            await program.wait()
-
-
-# %% slideshow={"slide_type": "fragment"}
 output, status = await interrupt_when_ready("examples.shutdown")
 print(output + f"exit status {status}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The program runs in a process of its own with this project's interpreter, exactly as
-# `python -m examples.shutdown` in a terminal. The slide waits for its "ready" line rather than
-# for some guessed time, then sends the same signal Ctrl-C sends.
+# The program runs exactly as `python -m examples.shutdown` in a terminal. The slide waits for
+# its "ready" line rather than for some guessed time, then sends the same signal Ctrl-C sends.
+# Both workers clean up (in whichever order they get to), then main, then the program exits
+# with status 130, the shell's convention for "ended by SIGINT".
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## Deeper: a queue of workers
@@ -240,3 +218,39 @@ async def main(count: int = 1000, latency: float = 0.1) -> None:
     for name, fetch in STRATEGIES.items():
         cats, connections, seconds = await measure(fetch, count, latency)
         print(f"{name:>14}: {cats} cats, {connections:>4} connections, {seconds:.2f} s")
+
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
+# ## Deeper: pressing Ctrl-C from a program
+
+# %% tags=["example:ctrl_c"]
+import asyncio
+import signal
+import sys
+
+
+async def interrupt_when_ready(module: str, ready: str = "ready") -> tuple[str, int]:
+    """Run `python -m module`, send SIGINT once it says `ready`: its output and exit status."""
+    program = await asyncio.create_subprocess_exec(
+        sys.executable, "-u", "-m", module,  # -u: each print arrives at once
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert program.stdout is not None
+    try:
+        async with asyncio.timeout(60):  # a program that never gets ready is an error
+            output = (await program.stdout.readline()).decode()
+            if ready not in output:
+                raise RuntimeError(f"{module} did not say it was ready: {output!r}")
+            program.send_signal(signal.SIGINT)  # what Ctrl-C in its terminal sends
+            output += (await program.stdout.read()).decode()
+            return output, await program.wait()
+    finally:
+        if program.returncode is None:  # we were cancelled or timed out: leave nothing behind
+            program.kill()
+            await program.wait()
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `-u` keeps the program's prints unbuffered, so the ready line arrives when it is printed. The
+# `finally` makes it cancel-safe: if the slide (or a test) is cancelled or times out, the
+# program is killed and reaped, never left running.

@@ -5,9 +5,9 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # Debug mode: `python -X dev`, or `PYTHONASYNCIODEBUG=1`
+# # Debug mode
 #
-# A program with the two classic bugs: a coroutine never awaited, and a blocking call.
+# `python -X dev` or `PYTHONASYNCIODEBUG=1`, on a program with the two classic bugs:
 
 # %% tags=["example:debug_mode"]
 import asyncio
@@ -68,7 +68,7 @@ async def run_program(*flags: str, env: dict[str, str] | None = None) -> str:
 
 
 def shorten(output: str) -> str:
-    """Our paths relative, frames outside our file left out, long lines wrapped at 96."""
+    """Paths relative, frames outside our file and tracemalloc's hint left out, lines wrapped."""
     shown: list[str] = []
     skipping = False  # inside a left-out frame: its source line goes too
     for line in output.replace(PROJECT, "").replace(ASYNCIO, "asyncio").splitlines():
@@ -76,8 +76,8 @@ def shorten(output: str) -> str:
             skipping = not line.startswith('  File "examples')
         elif not (skipping and line.startswith("    ")):
             skipping = False
-        if not skipping:
-            shown.extend(textwrap.wrap(line, 96, subsequent_indent="      ") or [""])
+        if not skipping and "Enable tracemalloc" not in line:
+            shown.extend(textwrap.wrap(line, 88, subsequent_indent="      ") or [""])
     return "\n".join(shown)
 
 
@@ -89,7 +89,7 @@ print(shorten(await run_program("-X", "dev")))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The real output of the program run in a process of its own (paths shortened, asyncio's own
-# frames left out). The warning names the line where the coroutine was created, not just the
+# frames and the hint to enable tracemalloc left out). The warning names the line where the coroutine was created, not just the
 # line where Python noticed: in a real program those are far apart. Then the slow step: the
 # task's one step took 0.2 s, and nothing else ran meanwhile. Without debug mode the first
 # bug gets a one-line warning and the second nothing at all (next slide, in the backup).

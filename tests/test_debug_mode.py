@@ -37,10 +37,11 @@ async def test_debug_mode_shows_where_the_coroutine_was_made_and_the_slow_step(
     flags: tuple[str, ...], env: dict[str, str] | None
 ) -> None:
     """Debug mode adds the coroutine's origin, and logs the step that held the loop 0.2 s."""
-    output = debug_mode.shorten(await debug_mode.run_program(*flags, env=env))
-    assert "coroutine 'fetch_data' was never awaited" in output
-    assert "Coroutine created at (most recent call last)" in output
-    assert created_at() in output
+    output = await debug_mode.run_program(*flags, env=env)
+    shown = debug_mode.shorten(output)
+    assert "coroutine 'fetch_data' was never awaited" in shown
+    assert "Coroutine created at (most recent call last)" in shown
+    assert created_at() in shown
     slow = SLOW_STEP.search(output)
     assert slow is not None, output
     assert float(slow[1]) >= 0.2
@@ -60,7 +61,7 @@ async def test_without_debug_mode_the_warning_is_bare_and_the_stall_silent(
 
 
 def test_shorten_keeps_our_frames_with_relative_paths_and_wraps_long_lines() -> None:
-    """Frames outside examples/ go with their source lines; long lines wrap within 96 columns."""
+    """Frames outside examples/ go with their source lines; long lines wrap within 88 columns."""
     project, stdlib = debug_mode.PROJECT, debug_mode.ASYNCIO
     output = "\n".join(
         [
@@ -82,5 +83,5 @@ def test_shorten_keeps_our_frames_with_relative_paths_and_wraps_long_lines() -> 
         "main: done",
     ]
     assert len(lines) == 6
-    assert all(len(line) <= 96 for line in lines)
+    assert all(len(line) <= 88 for line in lines)
     assert " ".join(line.strip() for line in lines[4:]) == LONG
