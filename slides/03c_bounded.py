@@ -192,6 +192,12 @@ async def fetch_with_workers(
     return statuses
 
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The queue holds `(index, url)` pairs so that each result lands in its URL's place. Checking
+# `empty()` and then calling `get_nowait()` is safe only because nothing awaits in between: no
+# other worker can run there. If a request fails, the TaskGroup cancels the other workers.
+
+
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### The queue, counted
 

@@ -102,6 +102,11 @@ print(shorten(await run_program("-X", "dev")))
 # %%
 print(shorten(await run_program(env={"PYTHONASYNCIODEBUG": "1"})))
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The same two findings as with `-X dev`: asyncio's debug mode is all it takes for these two.
+# `-X dev` adds Python's other development checks on top (all warnings shown, ResourceWarning
+# for unclosed files and sockets, checks on memory allocation).
+
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Without debug mode
 
