@@ -10,31 +10,36 @@
 # Every demo in this talk has tests, against real servers on 127.0.0.1. One of them:
 
 # %% tags=["remove-cell"]
-# Hidden setup: show a test exactly as it stands in tests/, read from the file, not pasted.
+# Hidden setup: show tests exactly as they stand in tests/, read from their files, not pasted.
+# Importing them also tells the build's cache to run this file again when they change.
 import ast
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from IPython.display import Code, display
 
 PROJECT = Path.cwd().parent  # the slides run in slides/
+sys.path.insert(0, str(PROJECT))
+import tests.conftest
+import tests.test_cats
 
 
-def show_function(path: str, name: str) -> None:
-    """Display the source of function `name` in the project's file `path`, decorators included."""
-    text = (PROJECT / path).read_text(encoding="utf-8")
+def show_function(module: ModuleType, name: str) -> None:
+    """Display the source of function `name` in `module`'s file, decorators included."""
+    text = Path(str(module.__file__)).read_text(encoding="utf-8")
     for node in ast.parse(text).body:
         if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name == name:
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             lines = text.splitlines()[first - 1 : node.end_lineno]
             display(Code("\n".join(lines), language="python"))
             return
-    raise LookupError(f"{path} defines no function {name}")
+    raise LookupError(f"{module.__file__} defines no function {name}")
 
 
 # %% tags=["remove-input"]
-show_function("tests/test_cats.py", "test_concurrent_strategies_start_every_request_before_any_ends")
+show_function(tests.test_cats, "test_concurrent_strategies_start_every_request_before_any_ends")
 
 # %% slideshow={"slide_type": "fragment"}
 test = "tests/test_cats.py::test_concurrent_strategies_start_every_request_before_any_ends"
@@ -57,7 +62,7 @@ print(result.stdout)
 # From `tests/conftest.py`: every server a test starts is stopped when the test ends.
 
 # %% tags=["remove-input"]
-show_function("tests/conftest.py", "start_cat_server")
+show_function(tests.conftest, "start_cat_server")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A fixture that is a factory: a test may start several servers with different latencies, and
