@@ -35,43 +35,6 @@ async def fetch_bounded(session: aiohttp.ClientSession, urls: list[str], limit: 
     return [task.result() for task in tasks]
 
 
-# Kept off the slides: the naive way and the measuring, shown in the next cells' output.
-
-
-CATS = (200, 201, 204, 301, 302, 400, 403, 404, 418, 429, 500, 502, 503)  # cycled through
-TIMEOUT = aiohttp.ClientTimeout(total=60)  # per request, including the wait for a connection
-Fetch = Callable[[aiohttp.ClientSession, list[str]], Awaitable[list[int]]]
-
-
-async def fetch_all_at_once(session: aiohttp.ClientSession, urls: list[str]) -> list[int]:
-    """The naive way: a task per URL, all started together."""
-    return await asyncio.gather(*(fetch_status(session, url) for url in urls))
-
-
-def allow_open_files(count: int) -> None:
-    """Raise this process's limit on open files to `count` (if the hard limit allows)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-
-
-async def measure(fetch: Fetch, count: int, latency: float) -> tuple[int, int, float]:
-    """Fetch `count` cats from a new local cat server: (cats, connections it saw, seconds)."""
-    allow_open_files(2 * count + 100)  # the naive way: a socket per cat, at each end
-    runner, base_url = await start_server(latency=latency)
-    try:
-        urls = [f"{base_url}/{CATS[i % len(CATS)]}" for i in range(count)]
-        connector = aiohttp.TCPConnector(limit=0)  # no limit of aiohttp's: ours only
-        async with aiohttp.ClientSession(connector=connector, timeout=TIMEOUT) as session:
-            start = time.perf_counter()
-            statuses = await fetch(session, urls)
-            seconds = time.perf_counter() - start
-    finally:
-        await runner.cleanup()
-    return statuses.count(200), runner.app[CONNECTIONS].opened, seconds
-
-
 async def fetch_with_workers(
     session: aiohttp.ClientSession, urls: list[str], workers: int
 ) -> list[int]:
@@ -90,6 +53,40 @@ async def fetch_with_workers(
         for _ in range(workers):
             tg.create_task(worker())
     return statuses
+
+
+async def fetch_all_at_once(session: aiohttp.ClientSession, urls: list[str]) -> list[int]:
+    """The naive way: a task per URL, all started together."""
+    return await asyncio.gather(*(fetch_status(session, url) for url in urls))
+
+
+def allow_open_files(count: int) -> None:
+    """Raise this process's limit on open files to `count` (if the hard limit allows)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+CATS = (200, 201, 204, 301, 302, 400, 403, 404, 418, 429, 500, 502, 503)  # cycled through
+TIMEOUT = aiohttp.ClientTimeout(total=60)  # per request, including the wait for a connection
+Fetch = Callable[[aiohttp.ClientSession, list[str]], Awaitable[list[int]]]
+
+
+async def measure(fetch: Fetch, count: int, latency: float) -> tuple[int, int, float]:
+    """Fetch `count` cats from a new local cat server: (cats, connections it saw, seconds)."""
+    allow_open_files(2 * count + 100)  # the naive way: a socket per cat, at each end
+    runner, base_url = await start_server(latency=latency)
+    try:
+        urls = [f"{base_url}/{CATS[i % len(CATS)]}" for i in range(count)]
+        connector = aiohttp.TCPConnector(limit=0)  # no limit of aiohttp's: ours only
+        async with aiohttp.ClientSession(connector=connector, timeout=TIMEOUT) as session:
+            start = time.perf_counter()
+            statuses = await fetch(session, urls)
+            seconds = time.perf_counter() - start
+    finally:
+        await runner.cleanup()
+    return statuses.count(200), runner.app[CONNECTIONS].opened, seconds
 
 
 # For `python -m examples.bounded`: the three ways side by side.

@@ -78,7 +78,7 @@ def run(*coros: Coroutine[float, None, object]) -> None:
 
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Seventeen lines, and it is the same shape as asyncio's `BaseEventLoop._run_once`: move the
+# Nineteen lines, and it is the same shape as asyncio's `BaseEventLoop._run_once`: move the
 # due timers to the ready queue, run what is ready, and when nothing is, wait until the
 # earliest timer. asyncio runs callbacks, not coroutines; a `Task` is the callback that calls
 # `send(None)` on its coroutine.

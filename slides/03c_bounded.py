@@ -34,49 +34,6 @@ async def fetch_bounded(session: aiohttp.ClientSession, urls: list[str], limit: 
     return [task.result() for task in tasks]
 
 
-# %% tags=["example:bounded", "remove-cell"]
-# Kept off the slides: the naive way and the measuring, shown in the next cells' output.
-import functools
-import resource
-import time
-from collections.abc import Awaitable, Callable
-
-from examples.cat_server import CONNECTIONS, start_server
-
-CATS = (200, 201, 204, 301, 302, 400, 403, 404, 418, 429, 500, 502, 503)  # cycled through
-TIMEOUT = aiohttp.ClientTimeout(total=60)  # per request, including the wait for a connection
-Fetch = Callable[[aiohttp.ClientSession, list[str]], Awaitable[list[int]]]
-
-
-async def fetch_all_at_once(session: aiohttp.ClientSession, urls: list[str]) -> list[int]:
-    """The naive way: a task per URL, all started together."""
-    return await asyncio.gather(*(fetch_status(session, url) for url in urls))
-
-
-def allow_open_files(count: int) -> None:
-    """Raise this process's limit on open files to `count` (if the hard limit allows)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-
-
-async def measure(fetch: Fetch, count: int, latency: float) -> tuple[int, int, float]:
-    """Fetch `count` cats from a new local cat server: (cats, connections it saw, seconds)."""
-    allow_open_files(2 * count + 100)  # the naive way: a socket per cat, at each end
-    runner, base_url = await start_server(latency=latency)
-    try:
-        urls = [f"{base_url}/{CATS[i % len(CATS)]}" for i in range(count)]
-        connector = aiohttp.TCPConnector(limit=0)  # no limit of aiohttp's: ours only
-        async with aiohttp.ClientSession(connector=connector, timeout=TIMEOUT) as session:
-            start = time.perf_counter()
-            statuses = await fetch(session, urls)
-            seconds = time.perf_counter() - start
-    finally:
-        await runner.cleanup()
-    return statuses.count(200), runner.app[CONNECTIONS].opened, seconds
-
-
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The semaphore is a counter: `async with` takes one (waiting while it is at zero) and gives it
 # back at the end. Every task is still created at once, but only `limit` of them are past the
@@ -89,6 +46,10 @@ async def measure(fetch: Fetch, count: int, latency: float) -> tuple[int, int, f
 # 1,000 cats at 0.1 s each; aiohttp's own limit of 100 connections switched off.
 
 # %%
+import functools
+
+from examples.bounded import fetch_all_at_once, measure  # their code is in the backup slides
+
 naive = await measure(fetch_all_at_once, 1000, latency=0.1)
 bounded = await measure(functools.partial(fetch_bounded, limit=50), 1000, latency=0.1)
 for name, (cats, connections, seconds) in [("all at once", naive), ("Semaphore(50)", bounded)]:
@@ -97,7 +58,7 @@ for name, (cats, connections, seconds) in [("all at once", naive), ("Semaphore(5
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The server counts the connections it accepted (the appendix shows how). All at once opens
 # one per cat. That is a thousand sockets on each side, past the 1,024 open files many
-# systems allow a process by default (the hidden cell raises the limit for this demo): the
+# systems allow a process by default (`measure` raises the limit for this demo): the
 # naive version fails with "Too many open files" before it annoys the server. With the
 # semaphore, 50 connections carry all the requests, one after another (keep-alive). All at
 # once is not even much faster: one thread spends its time opening and serving connections.
@@ -209,6 +170,66 @@ print("{:>14}: {} cats, {:>4} connections, {:.2f} s".format("50 workers", *queue
 # Fifty tasks instead of a thousand, the same fifty connections. A queue also suits work that
 # arrives over time: workers `await queue.get()`, and since Python 3.13 `queue.shutdown()`
 # tells them to stop once it is empty.
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
+# ## Deeper: the naive way, and room for its sockets
+
+# %% tags=["example:bounded", "remove-cell"]
+import functools
+import resource
+import time
+from collections.abc import Awaitable, Callable
+
+from examples.cat_server import CONNECTIONS, start_server
+
+# %% tags=["example:bounded"]
+async def fetch_all_at_once(session: aiohttp.ClientSession, urls: list[str]) -> list[int]:
+    """The naive way: a task per URL, all started together."""
+    return await asyncio.gather(*(fetch_status(session, url) for url in urls))
+
+
+def allow_open_files(count: int) -> None:
+    """Raise this process's limit on open files to `count` (if the hard limit allows)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Each open connection is a file descriptor at each end. Unix limits how many one process may
+# have open: often 1,024 by default (`ulimit -n`), which a thousand connections plus the
+# server's thousand would pass. A process may raise its own soft limit up to the hard one.
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ### Deeper: how the connections were counted
+
+# %% tags=["example:bounded"]
+CATS = (200, 201, 204, 301, 302, 400, 403, 404, 418, 429, 500, 502, 503)  # cycled through
+TIMEOUT = aiohttp.ClientTimeout(total=60)  # per request, including the wait for a connection
+Fetch = Callable[[aiohttp.ClientSession, list[str]], Awaitable[list[int]]]
+
+
+async def measure(fetch: Fetch, count: int, latency: float) -> tuple[int, int, float]:
+    """Fetch `count` cats from a new local cat server: (cats, connections it saw, seconds)."""
+    allow_open_files(2 * count + 100)  # the naive way: a socket per cat, at each end
+    runner, base_url = await start_server(latency=latency)
+    try:
+        urls = [f"{base_url}/{CATS[i % len(CATS)]}" for i in range(count)]
+        connector = aiohttp.TCPConnector(limit=0)  # no limit of aiohttp's: ours only
+        async with aiohttp.ClientSession(connector=connector, timeout=TIMEOUT) as session:
+            start = time.perf_counter()
+            statuses = await fetch(session, urls)
+            seconds = time.perf_counter() - start
+    finally:
+        await runner.cleanup()
+    return statuses.count(200), runner.app[CONNECTIONS].opened, seconds
+
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A new cat server for each measurement, so that its connection counter starts at zero; a new
+# session too, so that no connection is reused from an earlier run. `statuses.count(200)`
+# counts the cats that arrived.
 
 # %% tags=["example:bounded", "remove-cell"]
 # For `python -m examples.bounded`: the three ways side by side.
