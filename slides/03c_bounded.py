@@ -60,8 +60,9 @@ for name, (cats, connections, seconds) in [("all at once", naive), ("Semaphore(5
 # one per cat. That is a thousand sockets on each side, past the 1,024 open files many
 # systems allow a process by default (`measure` raises the limit for this demo): the
 # naive version fails with "Too many open files" before it annoys the server. With the
-# semaphore, 50 connections carry all the requests, one after another (keep-alive). All at
-# once is not even much faster: one thread spends its time opening and serving connections.
+# semaphore, 50 connections carry all the requests, one after another (keep-alive). The price:
+# 1,000 / 50 x 0.1 s = 2 s at best, where all at once is limited only by how fast one thread
+# opens and serves a thousand connections (compare the two times, measured in the same run).
 # aiohttp's session caps connections at 100 by default; other clients do not.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
