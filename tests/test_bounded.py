@@ -44,8 +44,9 @@ async def test_bounded_fetches_open_at_most_limit_connections(
 
 
 async def test_all_at_once_opens_a_connection_per_cat(drawn_pictures: None) -> None:
-    """60 cats started together, each answered after 0.5 s, need 60 connections."""
-    cats, connections, _ = await bounded.measure(bounded.fetch_all_at_once, 60, latency=0.5)
+    """60 cats started together, each answered after 1 s, need 60 connections."""
+    # 1 s: far longer than starting 60 requests takes, even on a busy machine
+    cats, connections, _ = await bounded.measure(bounded.fetch_all_at_once, 60, latency=1.0)
     assert (cats, connections) == (60, 60)
 
 
