@@ -73,8 +73,9 @@ async def handle_t_rex(request: web.Request) -> web.Response:
 
 def make_app(latency: float = DEFAULT_LATENCY) -> web.Application:
     """The http.cat stand-in as an aiohttp application."""
-    app = web.Application()
+    app = web.Application(middlewares=[count_connections])
     app[LATENCY] = latency
+    app[CONNECTIONS] = ConnectionCounter()
     app.router.add_get(T_REX_PATH, handle_t_rex)  # before the catch-all /{status}
     app.router.add_get("/{status}", handle_status)
     return app
@@ -321,6 +322,41 @@ def t_rex_png() -> bytes:
             ax.add_patch(Polygon([(x - 0.2, 7.7), (x + 0.2, 7.7), (x, 7.35)], facecolor="white"))
         ax.add_patch(Circle((8.2, 8.5), 0.22, facecolor="black"))  # eye
         return to_png(fig)
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Counting connections
+#
+# Each app counts the TCP connections its requests arrive on (`app[CONNECTIONS].opened`): the
+# bounded-concurrency demo shows how many a client opened.
+
+# %% tags=["example:cat_server"]
+import weakref
+
+from aiohttp.typedefs import Handler
+
+
+class ConnectionCounter:
+    """The connections a server's requests arrived on: each counted the first time it is seen."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self._seen: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()  # still open
+
+    def saw(self, transport: asyncio.BaseTransport | None) -> None:
+        if transport is not None and transport not in self._seen:
+            self._seen.add(transport)
+            self.opened += 1
+
+
+CONNECTIONS = web.AppKey("connections", ConnectionCounter)
+
+
+@web.middleware
+async def count_connections(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Note the request's connection in the app's ConnectionCounter, then handle the request."""
+    request.app[CONNECTIONS].saw(request.transport)
+    return await handler(request)
 
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
