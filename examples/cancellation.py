@@ -83,3 +83,26 @@ async def run_stoppable(seconds: float) -> bool:
         stop.set()  # ...until it sees this, within one slice
         await asyncio.wait([work])
         print(f"  run_stoppable: the thread has stopped, finished={work.result()}")
+
+
+async def main() -> None:
+    """Each cancellation demo once: what a catch-all hides, cleanup, shield, threads."""
+    async with asyncio.timeout(0.1):
+        result = await fetch_with_a_catch_all(1)
+    print(f"1. a catch-all swallowed the timeout: no TimeoutError, result {result!r}")
+    try:
+        async with asyncio.timeout(0.1):
+            await fetch_properly(1)
+    except TimeoutError:
+        print("2. letting CancelledError through: TimeoutError, after the cleanup ran")
+    task = asyncio.create_task(handle("order 42"))
+    await asyncio.sleep(0.05)  # mid-save
+    task.cancel()
+    await asyncio.wait([task])
+    print(f"3. shield: the handler was cancelled ({task.cancelled()}), the save finished")
+    print("4. cancelling to_thread:")
+    await cancel_a_thread(seconds=1.0, after=0.1)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

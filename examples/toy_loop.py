@@ -89,3 +89,17 @@ async def wait_for_a_socket(delay: float) -> bytes:
             timer.cancel()  # if we were cancelled first: no write to a closed socket
         print(f"  reader: got {data!r}")
         return data
+
+
+def main() -> None:
+    """The two tickers on the toy loop, then on asyncio's loop, printing what each loop does."""
+    start = time.perf_counter()
+    print("the toy loop: a ready queue and a timer heap")
+    run(ticker("fast", 0.1, 3), ticker("slow", 0.25, 2))
+    print(f"  both done in {time.perf_counter() - start:.2f} s (their sleeps add up to 0.80 s)")
+    print("asyncio's loop: select() waits until the next timer, or a socket")
+    run_on_asyncio(ticker("fast", 0.1, 3, asyncio.sleep), ticker("slow", 0.25, 2, asyncio.sleep))
+
+
+if __name__ == "__main__":
+    main()

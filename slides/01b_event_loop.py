@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=5
 # # The event loop, from the inside
 
 # %% tags=["example:toy_loop", "remove-cell"]
@@ -196,3 +196,16 @@ await ticker("toy", 0.1, 1)  # awaits our toy `sleep`, which yields a float to a
 # The protocol between a coroutine and its loop is private to each library: asyncio's tasks
 # expect futures, Trio's expect its own traps, our toy expects floats. That is why a coroutine
 # written for one loop cannot simply run on another.
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Take it home: `python -m examples.toy_loop`
+
+# %% tags=["example:toy_loop"]
+def main() -> None:
+    """The two tickers on the toy loop, then on asyncio's loop, printing what each loop does."""
+    start = time.perf_counter()
+    print("the toy loop: a ready queue and a timer heap")
+    run(ticker("fast", 0.1, 3), ticker("slow", 0.25, 2))
+    print(f"  both done in {time.perf_counter() - start:.2f} s (their sleeps add up to 0.80 s)")
+    print("asyncio's loop: select() waits until the next timer, or a socket")
+    run_on_asyncio(ticker("fast", 0.1, 3, asyncio.sleep), ticker("slow", 0.25, 2, asyncio.sleep))

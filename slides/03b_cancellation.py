@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=3
 # # Cancellation
 #
 # `CancelledError` is a `BaseException`: a catch-all handler catches it too.
@@ -190,3 +190,25 @@ print(f"cancelled: {task.cancelled()}")
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Every `cancel()` call throws one `CancelledError` in at the next `await`. Cleanup that must
 # finish goes in a task of its own behind `asyncio.shield`, as `handle` does.
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Take it home: `python -m examples.cancellation`
+
+# %% tags=["example:cancellation"]
+async def main() -> None:
+    """Each cancellation demo once: what a catch-all hides, cleanup, shield, threads."""
+    async with asyncio.timeout(0.1):
+        result = await fetch_with_a_catch_all(1)
+    print(f"1. a catch-all swallowed the timeout: no TimeoutError, result {result!r}")
+    try:
+        async with asyncio.timeout(0.1):
+            await fetch_properly(1)
+    except TimeoutError:
+        print("2. letting CancelledError through: TimeoutError, after the cleanup ran")
+    task = asyncio.create_task(handle("order 42"))
+    await asyncio.sleep(0.05)  # mid-save
+    task.cancel()
+    await asyncio.wait([task])
+    print(f"3. shield: the handler was cancelled ({task.cancelled()}), the save finished")
+    print("4. cancelling to_thread:")
+    await cancel_a_thread(seconds=1.0, after=0.1)

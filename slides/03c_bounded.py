@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=3
 # # 1,000 cats, politely
 #
 # A task per cat opens a connection per cat. A `Semaphore` lets only `limit` in at a time.

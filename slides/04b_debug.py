@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=2
 # # Debug mode
 #
 # `python -X dev` or `PYTHONASYNCIODEBUG=1`, on a program with the two classic bugs:

@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=1
 # # Testing async code: pytest-asyncio
 #
 # Every demo in this talk has tests, against real servers on 127.0.0.1. One of them:
