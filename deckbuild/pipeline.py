@@ -1,25 +1,24 @@
-"""The build: read and check sources, execute them through the cache, render, write atomically."""
+"""The build: check the sources, execute them through the cache (longest first), render, write."""
 
 from __future__ import annotations
 
 import multiprocessing
 import sys
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
-from nbformat import NotebookNode
 
-from deckbuild import render as render_module
-from deckbuild.cache import ExecutionCache, digest, environment_fingerprint, file_digest
+from deckbuild.cache import ExecutionCache
 from deckbuild.errors import BuildError
 from deckbuild.execute import Executed, execute, execute_in_worker
 from deckbuild.extract import collect_examples, module_text
+from deckbuild.fragments import Renderer
 from deckbuild.inline import inline_images, reveal_assets
-from deckbuild.paths import TEMPLATES, display_path, write_atomically
-from deckbuild.render import deck_title, merge, render
+from deckbuild.paths import display_path, write_atomically
+from deckbuild.render import deck_title
 from deckbuild.sources import Source, read_source, resolve_sources
 
 
@@ -29,10 +28,13 @@ def build(
     timeout: int,
     jobs: int = 1,
     cache: ExecutionCache | None = None,
+    reuse: bool = True,
+    isolate: bool = False,
 ) -> Path:
     """Execute and render the sources into out/index.html; nothing is written unless all succeed.
 
-    Without a cache every source runs and the deck is rendered anew.
+    Without a cache, or with reuse=False, every source runs and renders anew (a cache still
+    learns the results). isolate runs even a single kernel in a worker process (for `serve`).
     """
     paths = resolve_sources(patterns)
     check_writable(out)
@@ -41,20 +43,29 @@ def build(
         module_text(name, fragments)  # refuse what extract would refuse, before any kernel runs
     for source in sources:
         inline_images(source)
-    execute_all(sources, timeout, jobs, cache)
-    notebook = merge([s.notebook for s in sources], deck_title(sources))
-    deck = render_through(cache, notebook)
+    renderer = Renderer(cache, reuse)
+    execute_all(sources, timeout, jobs, cache, reuse, isolate, done=renderer.add)
+    deck = renderer.deck(sources, deck_title(sources), reveal_assets())
     written: set[Path] = set()
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
-        text = nbformat.writes(source.notebook)  # type: ignore[no-untyped-call]
-        write_atomically(notebook_path, text)
+        write_if_changed(notebook_path, nbformat.writes(source.notebook))  # type: ignore[no-untyped-call]
         written.add(notebook_path)
     for old in set((out / "notebooks").glob("*.ipynb")) - written:
         old.unlink()  # a reader should find only the notebooks of this deck
     index = out / "index.html"
-    write_atomically(index, deck)
+    write_if_changed(index, deck)
     return index
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """write_atomically, unless the file already holds exactly this text (a no-change rebuild)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomically(path, text)
 
 
 def check_writable(out: Path) -> None:
@@ -69,65 +80,91 @@ def check_writable(out: Path) -> None:
 
 
 def execute_all(
-    sources: Sequence[Source], timeout: int, jobs: int, cache: ExecutionCache | None
-) -> None:
-    """Execute what the cache cannot supply, jobs kernels at a time; errors in source order."""
-    pending = [s for s in sources if not (cache and cache.reuse(s))]
+    sources: Sequence[Source],
+    timeout: int,
+    jobs: int,
+    cache: ExecutionCache | None,
+    reuse: bool = True,
+    isolate: bool = False,
+    done: Callable[[Source], None] = lambda source: None,
+) -> dict[Path, float]:
+    """Execute what the cache cannot supply, jobs kernels at a time, the longest first.
+
+    done(source) is called for each source as soon as its outputs are in (reused ones first), so
+    that rendering overlaps the kernels still running. Errors are raised in source order, after
+    every kernel finished. Returns each executed file's execution time.
+    """
+    reused = {id(s) for s in sources if reuse and cache and cache.reuse(s)}
     for source in sources:
-        state = "executing" if source in pending else "reusing cached outputs of"
+        state = "reusing cached outputs of" if id(source) in reused else "executing"
         print(f"{state} {source.name}", file=sys.stderr, flush=True)
-    results: dict[int, Executed | BuildError] = {}
-    if jobs <= 1 or len(pending) <= 1:
-        for index, source in enumerate(pending):
-            results[index] = execute(source, timeout)
-    else:
-        context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(execute_in_worker, source, timeout) for source in pending]
-            try:
-                for index, future in enumerate(futures):
-                    try:
-                        results[index] = future.result()
-                    except BuildError as error:
-                        results[index] = error
-            except KeyboardInterrupt:
-                for future in futures:
-                    future.cancel()
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()  # each worker shuts its kernel down, then exits
-                raise
-    for index, source in enumerate(pending):
-        result = results[index]
+    pending = [s for s in sources if id(s) not in reused]
+    pending = longest_first(pending, cache.durations() if cache else {})
+    for source in sources:
+        if id(source) in reused:
+            done(source)
+    errors: dict[int, BuildError] = {}
+    seconds: dict[Path, float] = {}
+
+    def finished(index: int, result: Executed | BuildError) -> None:
+        source = pending[index]
         if isinstance(result, BuildError):
-            raise result
+            errors[index] = result
+            return
         source.notebook = result.notebook
+        seconds[source.path] = result.seconds
+        print(f"executed {source.name} in {result.seconds:.1f} s", file=sys.stderr, flush=True)
         if cache:
             cache.store(source, result.imported)
+        if not errors:
+            done(source)
+
+    if not isolate and (jobs <= 1 or len(pending) <= 1):
+        for index, source in enumerate(pending):
+            try:
+                finished(index, execute(source, timeout))
+            except BuildError as error:
+                finished(index, error)
+    elif pending:
+        run_in_workers(pending, timeout, max(1, min(jobs, len(pending))), finished)
+    if cache:
+        cache.store_durations(seconds)
+    if errors:  # the first in source order
+        first = min(errors, key=lambda index: [id(s) for s in sources].index(id(pending[index])))
+        raise errors[first]
+    return seconds
 
 
-def render_through(cache: ExecutionCache | None, notebook: NotebookNode) -> str:
-    """render(), or the deck it made last time from the same notebook, template and packages.
+def longest_first(sources: Sequence[Source], durations: Mapping[str, float]) -> list[Source]:
+    """The sources by their last execution time, longest first; unknown ones keep their order."""
+    known = [durations.get(str(source.path.resolve())) for source in sources]
+    order = sorted(range(len(sources)), key=lambda i: (-(known[i] or 0.0), i))
+    return [sources[i] for i in order]
 
-    Rendering takes seconds (nbconvert sanitizes every cell, then reparses the whole page), so a
-    rebuild that changed nothing reuses the last deck. Only the latest deck is kept.
-    """
-    assets = reveal_assets()
-    if cache is None:
-        return render(notebook, assets)
-    templates = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
-    key = digest(
-        [
-            environment_fingerprint(),
-            file_digest(Path(render_module.__file__)),  # render()'s own settings
-            [(str(path.relative_to(TEMPLATES)), file_digest(path)) for path in templates],
-            assets,
-            notebook.metadata,
-            # jupytext gives cells new random ids on every read: they are not content
-            [{k: v for k, v in cell.items() if k != "id"} for cell in notebook.cells],
-        ]
-    )
-    deck = cache.load_deck(key)
-    if deck is None:
-        deck = render(notebook, assets)
-        cache.store_deck(key, deck)
-    return deck
+
+def run_in_workers(
+    pending: Sequence[Source],
+    timeout: int,
+    jobs: int,
+    finished: Callable[[int, Executed | BuildError], None],
+) -> None:
+    """execute() each source in a pool of worker processes; finished() as each one ends."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {
+            pool.submit(execute_in_worker, source, timeout): index
+            for index, source in enumerate(pending)  # submitted in order: the longest first
+        }
+        try:
+            for future in as_completed(futures):
+                try:
+                    result: Executed | BuildError = future.result()
+                except BuildError as error:
+                    result = error
+                finished(futures[future], result)
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()  # each worker shuts its kernel down, then exits
+            raise

@@ -148,15 +148,30 @@ def test_an_entry_with_the_wrong_cell_count_is_ignored(
     assert "cell count" in capsys.readouterr().err
 
 
-def test_only_the_latest_deck_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The deck cache keeps one rendered deck; a corrupt one is reported and not used."""
+def test_only_the_newest_renderings_are_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rendering cache keeps the newest few entries; a corrupt one is reported, not used."""
+    monkeypatch.setattr("deckbuild.cache.KEEP_RENDERED", 2)
     cache = ExecutionCache(tmp_path / "cache")
-    cache.store_deck("one", "<html>1</html>")
-    cache.store_deck("two", "<html>2</html>")
-    assert (cache.load_deck("one"), cache.load_deck("two")) == (None, "<html>2</html>")
-    cache.deck_path("two").write_text("[]")
-    assert cache.load_deck("two") is None
+    for number, key in enumerate(("one", "two", "three")):
+        cache.store_rendered(key, [f"<section>{key}</section>"])
+        os.utime(cache.rendered_path(key), (number, number))  # in order, whatever the clock
+    cache.store_rendered("three", ["<section>three</section>"])  # stored again: the newest
+    assert cache.load_rendered("one") is None
+    assert cache.load_rendered("two") == ["<section>two</section>"]
+    cache.rendered_path("two").write_text("[]")
+    assert cache.load_rendered("two") is None
     assert "ignoring a corrupt cache entry" in capsys.readouterr().err
+
+
+def test_durations_are_remembered_per_file(tmp_path: Path) -> None:
+    """Execution times are kept by file, updated by the next run of the same file."""
+    cache = ExecutionCache(tmp_path / "cache")
+    first, second = tmp_path.resolve() / "a.py", tmp_path.resolve() / "b.py"
+    cache.store_durations({first: 1.5, second: 3.0})
+    cache.store_durations({first: 2.0})
+    assert cache.durations() == {str(first): 2.0, str(second): 3.0}
 
 
 def test_an_unwritable_cache_is_no_loss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -165,10 +180,10 @@ def test_an_unwritable_cache_is_no_loss(tmp_path: Path, capsys: pytest.CaptureFi
     blocker.write_text("")
     cache = ExecutionCache(blocker / "cache")
     cache.store(executed(source_in(tmp_path)), imported=[])
-    cache.store_deck("key", "<html></html>")
+    cache.store_rendered("key", ["<section></section>"])
     err = capsys.readouterr().err
     assert "cannot write the execution cache" in err
-    assert "cannot write the deck cache" in err
+    assert "cannot write the rendering cache" in err
 
 
 # --------------------------------------------------------------------- through build.py

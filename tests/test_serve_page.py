@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deckbuild.serve import RELOAD_SCRIPT, VERSION_PATH, Rebuilder, Server, inline
+from deckbuild.rebuild import Rebuilder
+from deckbuild.serve import RELOAD_SCRIPT, VERSION_PATH, Server, inline
 
 
 def server(out: Path) -> Server:
-    return Server(out, Rebuilder([], out, timeout=60), live=None)
+    return Server(out, Rebuilder([], out, timeout=60, cache=out / "cache"), live=None)
 
 
 def test_the_reload_script_goes_just_before_the_body_ends(tmp_path: Path) -> None:
