@@ -128,9 +128,17 @@ def interrupt(signum: int, frame: object) -> None:
 
 
 def execute_in_worker(source: Source, timeout: int) -> Executed:
-    """execute() in a pool process; SIGTERM interrupts it like Ctrl-C: its kernel is shut down."""
+    """execute() in a pool process; SIGTERM interrupts it like Ctrl-C: its kernel is shut down.
+
+    The worker's own Ctrl-C disposition is restored after (running a kernel resets it), so that
+    a worker told to ignore Ctrl-C, as serve's are, still does.
+    """
     signal.signal(signal.SIGTERM, interrupt)
-    return execute(source, timeout)
+    sigint = signal.getsignal(signal.SIGINT)
+    try:
+        return execute(source, timeout)
+    finally:
+        signal.signal(signal.SIGINT, sigint)
 
 
 def execution_error(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -29,12 +30,12 @@ def build(
     jobs: int = 1,
     cache: ExecutionCache | None = None,
     reuse: bool = True,
-    isolate: bool = False,
+    workers: Executor | None = None,
 ) -> Path:
     """Execute and render the sources into out/index.html; nothing is written unless all succeed.
 
     Without a cache, or with reuse=False, every source runs and renders anew (a cache still
-    learns the results). isolate runs even a single kernel in a worker process (for `serve`).
+    learns the results). Given workers (serve's warm pool), every kernel is started from it.
     """
     paths = resolve_sources(patterns)
     check_writable(out)
@@ -44,7 +45,7 @@ def build(
     for source in sources:
         inline_images(source)
     renderer = Renderer(cache, reuse)
-    execute_all(sources, timeout, jobs, cache, reuse, isolate, done=renderer.add)
+    execute_all(sources, timeout, jobs, cache, reuse, workers, done=renderer.add)
     deck = renderer.deck(sources, deck_title(sources), reveal_assets())
     written: set[Path] = set()
     for source in sources:
@@ -85,7 +86,7 @@ def execute_all(
     jobs: int,
     cache: ExecutionCache | None,
     reuse: bool = True,
-    isolate: bool = False,
+    workers: Executor | None = None,
     done: Callable[[Source], None] = lambda source: None,
 ) -> dict[Path, float]:
     """Execute what the cache cannot supply, jobs kernels at a time, the longest first.
@@ -119,14 +120,17 @@ def execute_all(
         if not errors:
             done(source)
 
-    if not isolate and (jobs <= 1 or len(pending) <= 1):
+    if workers is not None:
+        run_in_workers(pending, timeout, workers, finished)
+    elif jobs <= 1 or len(pending) <= 1:
         for index, source in enumerate(pending):
             try:
                 finished(index, execute(source, timeout))
             except BuildError as error:
                 finished(index, error)
-    elif pending:
-        run_in_workers(pending, timeout, max(1, min(jobs, len(pending))), finished)
+    else:
+        with worker_pool(min(jobs, len(pending))) as pool:
+            run_in_workers(pending, timeout, pool, finished)
     if cache:
         cache.store_durations(seconds)
     if errors:  # the first in source order
@@ -142,29 +146,43 @@ def longest_first(sources: Sequence[Source], durations: Mapping[str, float]) -> 
     return [sources[i] for i in order]
 
 
+def worker_pool(jobs: int, quiet: bool = False) -> ProcessPoolExecutor:
+    """Processes to execute sources in, each starting its own kernels.
+
+    quiet: the workers ignore Ctrl-C (the whole terminal's SIGINT); their owner stops them.
+    """
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    if not quiet:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN),
+    )
+
+
 def run_in_workers(
     pending: Sequence[Source],
     timeout: int,
-    jobs: int,
+    pool: Executor,
     finished: Callable[[int, Executed | BuildError], None],
 ) -> None:
-    """execute() each source in a pool of worker processes; finished() as each one ends."""
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {
-            pool.submit(execute_in_worker, source, timeout): index
-            for index, source in enumerate(pending)  # submitted in order: the longest first
-        }
-        try:
-            for future in as_completed(futures):
-                try:
-                    result: Executed | BuildError = future.result()
-                except BuildError as error:
-                    result = error
-                finished(futures[future], result)
-        except KeyboardInterrupt:
-            for future in futures:
-                future.cancel()
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()  # each worker shuts its kernel down, then exits
-            raise
+    """execute() each source in the pool, the first submitted first; finished() as each ends."""
+    futures = {
+        pool.submit(execute_in_worker, source, timeout): index
+        for index, source in enumerate(pending)  # in order: the longest first
+    }
+    try:
+        for future in as_completed(futures):
+            try:
+                result: Executed | BuildError = future.result()
+            except BuildError as error:
+                result = error
+            finished(futures[future], result)
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()  # each worker shuts its kernel down, then exits
+        raise

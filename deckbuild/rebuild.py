@@ -1,20 +1,20 @@
 """Rebuilding for `serve`: one warm process builds whenever watchfiles reports a change.
 
-The build runs in a worker thread of the server's process, so that its imports, the compiled
-template and the rendering cache stay warm between edits; kernels still run in worker processes
-(isolate=True), which Ctrl-C stops the way it stops `build.py build`.
+The build runs in a worker thread of the server's process, so that its imports and the compiled
+template stay warm between edits; kernels are started from a pool of worker processes started
+ahead (their imports done too), which Ctrl-C stops the way it stops `build.py build`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +22,33 @@ from watchfiles import DefaultFilter, awatch
 
 from deckbuild.cache import ExecutionCache
 from deckbuild.errors import BuildError, error_line
+from deckbuild.execute import kernel_argv
 from deckbuild.paths import DEFAULT_SOURCES, ROOT, TEMPLATES, display_path
+from deckbuild.pipeline import build, worker_pool
 from deckbuild.sources import resolve_sources
 
 WAIT_LIMIT = 25.0  # seconds a page's request for the next state is held open before it asks again
 
 
 class SourceFilter(DefaultFilter):
-    """watchfiles' default filter (editor swap files, __pycache__, .git), and no hidden files."""
+    """watchfiles' default filter (editor swap files, __pycache__, .git), no hidden files in the
+    watched folders, and nothing in the folders the build writes (its output, the cache)."""
+
+    def __init__(self, watched: Sequence[Path], written: Sequence[Path]) -> None:
+        super().__init__()
+        self.watched = [folder.resolve() for folder in watched]
+        self.written = [folder.resolve() for folder in written]
 
     def __call__(self, change: Any, path: str) -> bool:
-        return super().__call__(change, path) and not any(
-            part.startswith(".") for part in Path(path).parts[1:]
-        )
+        where = Path(path)
+        if not super().__call__(change, path):
+            return False
+        if any(where.is_relative_to(folder) for folder in self.written):
+            return False
+        for folder in self.watched:
+            if where.is_relative_to(folder):
+                return not any(part.startswith(".") for part in where.relative_to(folder).parts)
+        return True
 
 
 def watched_folders(patterns: Sequence[str]) -> list[Path]:
@@ -60,6 +74,30 @@ class Rebuilder:
         self.error: str | None = None
         self.stopped = asyncio.Event()
         self.changed = asyncio.Event()  # set, then replaced, on every change
+        self.workers: ProcessPoolExecutor | None = None
+        self.building = False
+
+    def pool(self) -> ProcessPoolExecutor:
+        """The worker processes kernels start from, started (and their imports done) ahead."""
+        if self.workers is None:
+            self.workers = worker_pool(self.jobs, quiet=True)  # stop() stops them
+            for _ in range(self.jobs):  # a worker each: unpickling it imports deckbuild.execute
+                self.workers.submit(kernel_argv)
+        return self.workers
+
+    def close_pool(self, interrupt: bool) -> None:
+        """Stop the workers and wait for them; the next build starts new ones.
+
+        interrupt: SIGTERM them first, which interrupts a running kernel (the worker shuts it
+        down, as after Ctrl-C) instead of waiting for it to finish.
+        """
+        workers, self.workers = self.workers, None
+        if workers is None:
+            return
+        if interrupt:
+            for process in list(getattr(workers, "_processes", {}).values()):
+                process.terminate()
+        workers.shutdown(wait=True, cancel_futures=True)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -84,21 +122,30 @@ class Rebuilder:
         """Build once; a success bumps the version, a failure keeps the last good deck."""
         if self.stopped.is_set():
             return False
-        from deckbuild.pipeline import build  # here: importing it takes a moment
-
         started = time.perf_counter()
         error: str | None = None
+        self.building = True
         try:
             await asyncio.to_thread(
-                build, self.patterns, self.out, self.timeout, self.jobs, self.cache, True, True
+                build,
+                self.patterns,
+                self.out,
+                self.timeout,
+                self.jobs,
+                self.cache,
+                True,
+                self.pool(),
             )
         except BuildError as failure:
             error = error_line(failure)
-        except Exception as failure:  # a fault of ours, or kernels stopped mid-build: keep serving
+        except (Exception, KeyboardInterrupt) as failure:  # stopped mid-build, or a fault of ours
             if self.stopped.is_set():
                 return False
+            await asyncio.to_thread(self.close_pool, True)  # the pool may be broken: start anew
             traceback.print_exc()
             error = f"build failed: {type(failure).__name__}: {failure}"
+        finally:
+            self.building = False
         if self.stopped.is_set():
             return False
         if error is None:
@@ -117,10 +164,14 @@ class Rebuilder:
         pending = asyncio.Event()
         pending.set()  # the first build
         folders = watched_folders(self.patterns)
+        self.pool()
 
         async def listen() -> None:
             async for changes in awatch(
-                *folders, watch_filter=SourceFilter(), stop_event=self.stopped, debounce=400
+                *folders,
+                watch_filter=SourceFilter(folders, [self.out, self.cache.folder]),
+                stop_event=self.stopped,
+                debounce=400,
             ):
                 first = sorted(path for _, path in changes)[0]
                 print(f"serve: {display_path(Path(first))} changed", flush=True)
@@ -152,8 +203,7 @@ class Rebuilder:
     async def stop(self, watcher: asyncio.Task[None]) -> None:
         """Stop a running build as Ctrl-C would: its kernels' workers shut them down and exit."""
         self.stopped.set()
-        for child in multiprocessing.active_children():  # the build's worker processes only
-            child.terminate()
+        await asyncio.to_thread(self.close_pool, self.building)
         await asyncio.gather(watcher, return_exceptions=True)
 
 

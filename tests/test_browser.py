@@ -283,8 +283,28 @@ def test_screenshots_of_key_slides(
         assert path.stat().st_size > 0
 
 
+FITTED_ALL = "() => document.documentElement.dataset.deckFitted === 'all'"
+
+
+def test_fitting_in_idle_time_measures_as_fitting_each_slide_shown(session: Session) -> None:
+    """The slides fitted ahead, while the browser was idle, get the zoom each gets when shown."""
+    session.page.wait_for_function(FITTED_ALL, timeout=20_000)
+    ahead, shown = session.page.evaluate(
+        """() => {
+          const zooms = () => Reveal.getSlides().map(s => [s.dataset.zoom || '1',
+                                                            s.classList.contains('deck-scroll')]);
+          const ahead = zooms();
+          for (const slide of Reveal.getSlides()) window.deckFit(slide);
+          return [ahead, zooms()];
+        }"""
+    )
+    assert len(ahead) > 1
+    assert ahead == shown
+
+
 def test_crowded_slides_are_listed(session: Session, screenshots: Path) -> None:
     """The slides the fit script had to shrink or make scrollable are listed for their authors."""
+    session.page.wait_for_function(FITTED_ALL, timeout=20_000)
     crowded = session.page.evaluate(
         """() => Reveal.getSlides().filter(s => s.dataset.zoom).map(s => {
               const {h, v} = Reveal.getIndices(s);

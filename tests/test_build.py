@@ -46,6 +46,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"argv": stale, "display_name": "stale", "language": "python"})
     )
     env = dict(os.environ, JUPYTER_PATH=str(jupyter), JUPYTER_DATA_DIR=str(jupyter))
+    env["BUILD_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))  # --no-cache still stores
     (out / "notebooks").mkdir()
     (out / "notebooks" / "from_an_older_deck.ipynb").write_text("{}")
     result = run_build(*GOOD, "--out", out, "--no-cache", env=env)
@@ -175,7 +176,8 @@ def test_a_failed_build_names_the_line_and_keeps_the_previous_deck(
     out.mkdir()
     previous = (built / "index.html").read_bytes()
     (out / "index.html").write_bytes(previous)
-    result = run_build(DECKS / "bad" / deck_name, "--out", out, "--no-cache")
+    cache = dict(os.environ, BUILD_CACHE_DIR=str(tmp_path / "cache"))
+    result = run_build(DECKS / "bad" / deck_name, "--out", out, "--no-cache", env=cache)
     assert result.returncode == 1
     errors = error_lines(result)
     assert len(errors) == 1

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from deckbuild.cache import ExecutionCache
+from deckbuild.pipeline import longest_first
 from deckbuild.sources import Source, code_cells, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,6 +164,16 @@ def test_only_the_newest_renderings_are_kept(
     cache.rendered_path("two").write_text("[]")
     assert cache.load_rendered("two") is None
     assert "ignoring a corrupt cache entry" in capsys.readouterr().err
+
+
+def test_the_longest_file_starts_first(tmp_path: Path) -> None:
+    """Sources run in order of their last execution time; files never run keep their order."""
+    names = ["01_a.py", "02_b.py", "03_c.py", "04_d.py"]
+    sources = [source_in(tmp_path, name=name) for name in names]
+    durations = {str((tmp_path / "02_b.py").resolve()): 1.0}
+    durations[str((tmp_path / "03_c.py").resolve())] = 9.0
+    ordered = longest_first(sources, durations)
+    assert [s.path.name for s in ordered] == ["03_c.py", "02_b.py", "01_a.py", "04_d.py"]
 
 
 def test_durations_are_remembered_per_file(tmp_path: Path) -> None:
