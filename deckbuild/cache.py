@@ -15,12 +15,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from deckbuild.paths import display_path, write_atomically
-from deckbuild.sources import Source, cell_tags, code_cells
+from deckbuild.sources import Source, cell_tags, code_cells, parse
 
 CACHE_FORMAT = 1  # bump when execution changes in a way that invalidates old outputs
-# Rendered slides kept: a few versions of each file of a talk, so that undoing an edit is free.
+# Entries of each kind (rendered slides, parsed files) kept: a few versions of each file of a
+# talk, so that undoing an edit is free.
 KEEP_RENDERED = 64
 DURATIONS = "durations.json"  # each source's last execution time: the longest starts first
 ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
@@ -175,9 +177,27 @@ class ExecutionCache:
 
     def load_rendered(self, key: str) -> object | None:
         """What store_rendered() kept under this key (a source's slides, the page around them)."""
-        path = self.rendered_path(key)
+        return self.load_entry(self.rendered_path(key))
+
+    def store_rendered(self, key: str, html: object) -> None:
+        """Keep rendered HTML (JSON-able) under key, and the newest KEEP_RENDERED entries only."""
+        self.store_entry(self.rendered_path(key), html, "rendering")
+
+    def parse(self, text: str) -> NotebookNode:
+        """sources.parse(text), remembered here by the text: a new process need not run jupytext
+        (it validates every cell: 40 ms a file) to read a file that has not changed."""
+        path = self.folder / f"parsed-{digest([environment_fingerprint(), text])}.json"
+        found = self.load_entry(path)
+        if isinstance(found, dict):
+            notebook: NotebookNode = nbformat.from_dict(found)  # type: ignore[no-untyped-call]
+            return notebook
+        notebook = parse(text)
+        self.store_entry(path, notebook, "parsing")
+        return notebook
+
+    def load_entry(self, path: Path) -> object | None:
         try:
-            found: object = json.loads(path.read_text(encoding="utf-8"))["html"]
+            found: object = json.loads(path.read_text(encoding="utf-8"))["value"]
             return found
         except FileNotFoundError:
             return None
@@ -185,12 +205,13 @@ class ExecutionCache:
             print(f"ignoring a corrupt cache entry {display_path(path)} ({error})", file=sys.stderr)
             return None
 
-    def store_rendered(self, key: str, html: object) -> None:
-        """Keep rendered HTML (JSON-able) under key, and the newest KEEP_RENDERED entries only."""
+    def store_entry(self, path: Path, value: object, what: str) -> None:
+        """Keep value in path, and the newest KEEP_RENDERED entries of its kind; no loss if not."""
+        kind = path.name.split("-")[0]
         try:
-            write_atomically(self.rendered_path(key), json.dumps({"html": html}))
-            entries = sorted(self.folder.glob("html-*.json"), key=modified, reverse=True)
+            write_atomically(path, json.dumps({"value": value}))
+            entries = sorted(self.folder.glob(f"{kind}-*.json"), key=modified, reverse=True)
             for old in entries[KEEP_RENDERED:]:
                 old.unlink(missing_ok=True)
         except OSError as error:
-            print(f"cannot write the rendering cache ({error})", file=sys.stderr)
+            print(f"cannot write the {what} cache ({error})", file=sys.stderr)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deckbuild import render
 from deckbuild.cache import ExecutionCache, digest, environment_fingerprint, file_digest
 from deckbuild.paths import TEMPLATES
-from deckbuild.render import Shell, assemble, render_sections, render_shell
+from deckbuild.render import Shell, assemble, render_shell, render_slide, slides_of
 from deckbuild.sources import Source
+
+if TYPE_CHECKING:
+    from nbconvert.exporters import SlidesExporter
+    from nbformat import NotebookNode
 
 
 def template_key() -> str:
@@ -29,16 +34,14 @@ def template_key() -> str:
     )
 
 
-def source_key(template: str, source: Source) -> str:
-    """A source's executed notebook as it renders: cells with ids, outputs, metadata."""
-    notebook = source.notebook
-    return digest(["sections", template, notebook.metadata, notebook.cells])
+def slide_key(template: str, slide: NotebookNode) -> str:
+    """A slide's executed cells as they render: ids, outputs, the notebook's metadata."""
+    return digest(["slide", template, slide.metadata, slide.cells])
 
 
 class Renderer:
-    """Renders sources and the shell, reusing what `cache` has unless told not to (reuse=False).
-
-    Fresh renderings are stored either way, so that `--no-cache` also refreshes the cache.
+    """Renders sources slide by slide, and the shell, reusing what `cache` has unless told not
+    to (reuse=False). Fresh renderings are stored either way: `--no-cache` refreshes the cache.
     """
 
     def __init__(self, cache: ExecutionCache | None, reuse: bool = True) -> None:
@@ -46,20 +49,32 @@ class Renderer:
         self.reuse = reuse and cache is not None
         self.template = template_key()
         self.sections: dict[Path, list[str]] = {}
-        self.rendered: list[Path] = []  # the sources that were rendered, not reused
+        self.rendered: list[Path] = []  # the sources with a slide rendered, not reused
+        self.slides_rendered = 0
 
     def add(self, source: Source) -> None:
-        """Render one executed source (or take its slides from the cache)."""
-        key = source_key(self.template, source)
-        found = self.load(key)
-        if isinstance(found, list) and all(isinstance(part, str) for part in found):
-            self.sections[source.path] = found
-            return
-        sections = render_sections(source, self.template)
-        self.rendered.append(source.path)
-        if self.cache is not None:
-            self.cache.store_rendered(key, sections)
-        self.sections[source.path] = sections
+        """Render one executed source's slides, or take those that did not change from the cache.
+
+        The cache keeps each file's slides by their content, in one entry per file.
+        """
+        entry = digest(["slides", self.template, str(source.path.resolve())])
+        found = self.load(entry)
+        stored = found if isinstance(found, dict) else {}
+        slides: dict[str, list[str]] = {}
+        before = self.slides_rendered
+        for slide in slides_of(source):
+            key = slide_key(self.template, slide)
+            known = stored.get(key)
+            if isinstance(known, list) and all(isinstance(part, str) for part in known):
+                slides[key] = known
+            else:
+                slides[key] = render_slide(slide, source, self.exporter())
+                self.slides_rendered += 1
+        if self.slides_rendered > before and source.path not in self.rendered:
+            self.rendered.append(source.path)
+        if self.cache is not None and slides != stored:
+            self.cache.store_rendered(entry, slides)
+        self.sections[source.path] = [part for parts in slides.values() for part in parts]
 
     def shell(self, title: str, assets: Mapping[str, str]) -> Shell:
         """The page around the slides, for this title and these inlined assets."""
@@ -67,7 +82,7 @@ class Renderer:
         found = self.load(key)
         if isinstance(found, dict) and isinstance(found.get("head"), str):
             return Shell(found["head"], str(found.get("tail", "")))
-        shell = render_shell(title, assets, self.template)
+        shell = render_shell(title, assets, self.exporter())
         if self.cache is not None:
             self.cache.store_rendered(key, {"head": shell.head, "tail": shell.tail})
         return shell
@@ -80,10 +95,15 @@ class Renderer:
         sections = [part for source in sources for part in self.sections[source.path]]
         return assemble(self.shell(title, assets), sections)
 
+    def exporter(self) -> SlidesExporter:
+        """nbconvert's exporter for this template, its compiled form kept in the cache folder."""
+        compiled = self.cache.folder / "templates" if self.cache is not None else None
+        return render.exporter(self.template, compiled)
+
     def load(self, key: str) -> object | None:
         return self.cache.load_rendered(key) if self.reuse and self.cache is not None else None
 
 
-def warm() -> None:
+def warm(cache: ExecutionCache | None) -> None:
     """Import nbconvert and compile the template ahead of the first edit (serve does this)."""
-    render.exporter(template_key()).template  # noqa: B018  # loading it compiles it
+    Renderer(cache).exporter().template  # noqa: B018  # loading it compiles it

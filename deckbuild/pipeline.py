@@ -9,18 +9,21 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from deckbuild.cache import ExecutionCache
 from deckbuild.errors import BuildError
-from deckbuild.execute import Executed, execute, execute_in_worker
 from deckbuild.extract import collect_examples, module_text
 from deckbuild.fragments import Renderer
 from deckbuild.inline import inline_images, reveal_assets
 from deckbuild.paths import display_path, write_atomically
 from deckbuild.render import deck_title
 from deckbuild.sources import Source, read_source, resolve_sources
+
+if TYPE_CHECKING:
+    from deckbuild.execute import Executed
 
 
 def build(
@@ -39,7 +42,7 @@ def build(
     """
     paths = resolve_sources(patterns)
     check_writable(out)
-    sources = [read_source(path) for path in paths]
+    sources = [read_source(path, cache.parse if cache else None) for path in paths]
     for name, fragments in collect_examples(sources).items():
         module_text(name, fragments)  # refuse what extract would refuse, before any kernel runs
     for source in sources:
@@ -120,6 +123,8 @@ def execute_all(
         if not errors:
             done(source)
 
+    from deckbuild.execute import execute  # jupyter_client and zmq: only when a kernel runs
+
     if workers is not None:
         run_in_workers(pending, timeout, workers, finished)
     elif jobs <= 1 or len(pending) <= 1:
@@ -169,6 +174,8 @@ def run_in_workers(
     finished: Callable[[int, Executed | BuildError], None],
 ) -> None:
     """execute() each source in the pool, the first submitted first; finished() as each ends."""
+    from deckbuild.execute import execute_in_worker
+
     futures = {
         pool.submit(execute_in_worker, source, timeout): index
         for index, source in enumerate(pending)  # in order: the longest first

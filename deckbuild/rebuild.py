@@ -194,7 +194,7 @@ class Rebuilder:
                 pending.clear()
                 ok = await self.rebuild()
                 built(ok)
-                await asyncio.to_thread(warm)
+                await asyncio.to_thread(warm, self.cache)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -207,8 +207,8 @@ class Rebuilder:
         await asyncio.gather(watcher, return_exceptions=True)
 
 
-def warm() -> None:
+def warm(cache: ExecutionCache) -> None:
     """Have nbconvert imported and the template compiled before the first edit."""
     from deckbuild.fragments import warm as warm_renderer
 
-    warm_renderer()
+    warm_renderer(cache)

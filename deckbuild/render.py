@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nbformat
@@ -71,37 +72,84 @@ def exporter_config() -> Config:
 
 
 @functools.lru_cache(maxsize=1)
-def exporter(template_key: str) -> SlidesExporter:
-    """One exporter per version of the template (its key), kept so that jinja compiles it once.
+def exporter(template_key: str = "", compiled: Path | None = None) -> SlidesExporter:
+    """One exporter per version of the template (its key), kept so that jinja compiles it once;
+    compiled: a folder where jinja keeps the compiled template for the next process.
 
     `serve` renders in one long-lived process: an edited template has a new key, so a new exporter.
     """
     from nbconvert.exporters import SlidesExporter  # 0.4 s to import: only when rendering
 
-    return SlidesExporter(  # type: ignore[no-untyped-call]
+    made = SlidesExporter(  # type: ignore[no-untyped-call]
         config=exporter_config(),
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES)],
     )
+    # bleach's sanitizing of each cell's HTML is the slowest filter and a pure function of its
+    # text: remembered, a cell that did not change is not sanitized again (serve re-renders files)
+    environment = made.environment
+    environment.filters["clean_html"] = functools.lru_cache(4096)(environment.filters["clean_html"])
+    if compiled is not None:
+        from jinja2 import FileSystemBytecodeCache
+
+        try:
+            compiled.mkdir(parents=True, exist_ok=True)
+            environment.bytecode_cache = FileSystemBytecodeCache(str(compiled))
+        except OSError:  # an unwritable cache: compile each time, as without one
+            pass
+    return made
 
 
-def render(notebook: NotebookNode, assets: Mapping[str, str], template_key: str = "") -> str:
+def render(
+    notebook: NotebookNode, assets: Mapping[str, str], made: SlidesExporter | None = None
+) -> str:
     """The whole page for a notebook, loading nothing from outside (assets: inline.py's)."""
     resources = {"offline": dict(assets)}  # reveal.js settings live in the template
     try:
-        body, _ = exporter(template_key).from_notebook_node(notebook, resources=resources)
+        body, _ = (made or exporter()).from_notebook_node(notebook, resources=resources)
     except ValueError as error:  # e.g. "All cells are hidden, cannot create slideshow"
         raise BuildError(f"cannot render the deck: {error}") from None
     return str(body)
 
 
-def render_sections(source: Source, template_key: str = "") -> list[str]:
-    """A source's top-level slide sections (each a slide with its subslides) as HTML.
+def slides_of(source: Source) -> list[NotebookNode]:
+    """The source cut before each cell that begins a slide: a notebook per slide (and its
+    subslides), each rendering on its own as it renders among the others.
 
-    A source with nothing on a slide (every cell removed, skipped or notes) has no sections.
+    A cell begins a slide when its slide_type is slide, it is not removed, and something is
+    already shown before it (nbconvert makes the first shown cell a slide anyway).
     """
+    notebook = source.notebook
+    slides: list[list[NotebookNode]] = [[]]
+    for cell in notebook.cells:
+        if slide_type(cell) == "slide" and shown(cell) and any(map(shown, slides[-1])):
+            slides.append([])
+        slides[-1].append(cell)
+    made: list[NotebookNode] = []
+    for cells in slides:
+        part: NotebookNode = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+        part.metadata = notebook.metadata
+        part.cells = cells
+        made.append(part)
+    return made
+
+
+def slide_type(cell: NotebookNode) -> str:
+    return str(cell.metadata.get("slideshow", {}).get("slide_type", "-"))
+
+
+def shown(cell: NotebookNode) -> bool:
+    """A cell nbconvert puts on a slide: not removed, not skipped, not notes."""
+    tags = cell.metadata.get("tags", [])
+    return slide_type(cell) not in {"notes", "skip"} and "remove-cell" not in tags
+
+
+def render_slide(
+    slide: NotebookNode, source: Source, made: SlidesExporter | None = None
+) -> list[str]:
+    """A part of slides_of(source) as HTML: its one top-level section, or none if nothing shows."""
     try:
-        page = render(source.notebook, blank_assets(), template_key)
+        page = render(slide, blank_assets(), made)
     except BuildError as error:
         if "All cells are hidden" in str(error):
             return []
@@ -115,15 +163,27 @@ def render_sections(source: Source, template_key: str = "") -> list[str]:
             f"{source.name}: something is shown before the file's first slide "
             "(notes or a skipped cell's output?); start the file with a slide"
         )
+    if len(sections) > 1:
+        raise BuildError(f"{source.name}: a slide rendered as {len(sections)} slides")
     return sections
 
 
-def render_shell(title: str, assets: Mapping[str, str], template_key: str = "") -> Shell:
+def render_sections(source: Source, made: SlidesExporter | None = None) -> list[str]:
+    """A source's top-level slide sections (each a slide with its subslides) as HTML.
+
+    A source with nothing on a slide (every cell removed, skipped or notes) has no sections.
+    """
+    return [section for slide in slides_of(source) for section in render_slide(slide, source, made)]
+
+
+def render_shell(
+    title: str, assets: Mapping[str, str], made: SlidesExporter | None = None
+) -> Shell:
     """The page around the slides, rendered from a notebook of one placeholder slide."""
     notebook: NotebookNode = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     notebook.metadata = {"title": title, "language_info": {"name": "python"}}
     notebook.cells.append(nbformat.v4.new_markdown_cell(SHELL_MARKER))  # type: ignore[no-untyped-call]
-    page = render(notebook, assets, template_key)
+    page = render(notebook, assets, made)
     start = slides_start(page)
     sections, end = split_sections(page)
     if len(sections) != 1 or SHELL_MARKER not in sections[0]:

@@ -94,6 +94,7 @@ def test_a_prose_edit_renders_only_its_file(tmp_path: Path) -> None:
     renderer = Renderer(cache)
     after = deck([executed(path) for path in paths], renderer)
     assert renderer.rendered == [paths[1]]
+    assert renderer.slides_rendered == 1  # the one slide that changed
     assert "PROSE-EDIT" in after
     assert "PROSE-EDIT" not in before
     assert after == deck([executed(path) for path in paths], Renderer(None))
