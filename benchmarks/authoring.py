@@ -27,7 +27,8 @@ from deckbuild.chromium import CHROMIUM_ARGS, STAGE_HEIGHT, STAGE_WIDTH, find_ch
 DESCRIPTION = "The authoring loop: deck ready in Chromium, save to visible under serve."
 READY = "() => window.Reveal !== undefined && Reveal.isReady()"
 FITTED_ALL = "() => document.documentElement.dataset.deckFitted === 'all'"
-SHOWN = "(marker) => Reveal.isReady() && Reveal.getCurrentSlide().textContent.includes(marker)"
+SHOWN = """(marker) => window.Reveal !== undefined && Reveal.isReady()
+  && Reveal.getCurrentSlide().textContent.includes(marker)"""  # Reveal is undefined mid-reload
 SERVING = re.compile(r"serving \S+ at (http://127\.0\.0\.1:\d+/)")
 EXECUTED = re.compile(r"^executed (\S+) in ([0-9.]+) s$", re.MULTILINE)
 
@@ -56,6 +57,7 @@ def shown_after(page: Page, marker: str, limit: float) -> float:
         except Error as error:  # the page reloaded while we asked: ask the new one
             if time.monotonic() > deadline or "destroyed" not in str(error):
                 raise
+            # ... "Execution context was destroyed": the reload began while the predicate ran
 
 
 def go_to_text(page: Page, text: str) -> None:

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -36,6 +37,7 @@ class Run:
     seconds: float
     executed: int
     files: dict[str, float]  # each executed file's execution time, as build.py reported it
+    cpu: float = 0.0  # build.py's own processor time (user + system), kernels and workers apart
 
 
 class Bench:
@@ -64,14 +66,17 @@ class Bench:
         command = [PYTHON, str(ROOT / "build.py"), "build", *map(str, self.sources)]
         command += ["--out", str(self.out()), "--timeout", str(TIMEOUT), *options]
         env = {**os.environ, "BUILD_CACHE_DIR": str(cache or self.cache)}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for descendants included
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
         executed = sum(line.startswith("executing ") for line in done.stderr.splitlines())
         files = {Path(m["name"]).name: float(m["seconds"]) for m in EXECUTED.finditer(done.stderr)}
-        return Run(elapsed, executed, files)
+        return Run(elapsed, executed, files, cpu)
 
     def cold(self, jobs: int) -> Run:
         """Everything executed and rendered anew; the cache only tells which file runs longest."""
@@ -145,7 +150,8 @@ def ratio_row(
     middle = median([run.seconds for run in runs])
     executed = "/".join(sorted({str(run.executed) for run in runs}))
     shown = f"{middle / reference:.3f}x" if reference else "1.00x"
-    return [name, seconds(middle), shown, target, executed, str(len(runs))]
+    cpu = seconds(median([run.cpu for run in runs]))
+    return [name, seconds(middle), shown, target, cpu, executed, str(len(runs))]
 
 
 def per_file_rows(cold1: Sequence[Run], cold2: Sequence[Run]) -> list[list[str]]:
@@ -160,7 +166,7 @@ def per_file_rows(cold1: Sequence[Run], cold2: Sequence[Run]) -> list[list[str]]
 
 
 def measure(rounds: int, repeats: int) -> Iterator[str]:
-    header = ["build", "median", "ratio", "target", "sources executed", "runs"]
+    header = ["build", "median", "ratio", "target", "processor time", "sources executed", "runs"]
     with tempfile.TemporaryDirectory(prefix="bench-build-") as scratch:
         bench = Bench(Path(scratch))
         count = len(bench.sources)
@@ -236,7 +242,10 @@ def measure(rounds: int, repeats: int) -> Iterator[str]:
                 ratio_row(f"one code-cell edit (in {code_file.name})", code, reference),
             ],
             [
-                "Each edit run changes the line again (edit 1, edit 2, ...): none is a no-change.",
+                "Each edit run changes the line again (edit 1, edit 2, ...): none is a no-change. "
+                "Processor time is build.py's and its children's user + system time (kernels "
+                "included when they run): on a busy machine it is the part that does not grow "
+                "with the load, a floor for the time on a quiet one.",
             ],
         )
 

@@ -1,8 +1,8 @@
-"""Rendering through the cache: each source's slides by its executed notebook, the page by template.
+"""Rendering through the cache: each slide by its executed cells, the page around them by template.
 
-nbconvert takes about a third of a second per slide file, so a rebuild renders only the files
-whose executed notebooks changed (a prose edit: one file) and reuses the other files' slides and
-the page around them (reveal.js and the styles, inlined once) from the cache.
+nbconvert takes about a third of a second per slide file, so a rebuild renders only the slides
+whose executed cells changed (a prose edit: one slide) and reuses the other slides and the page
+around them (reveal.js and the styles, inlined once) from the cache.
 """
 
 from __future__ import annotations
