@@ -31,6 +31,8 @@ SHOWN = """(marker) => window.Reveal !== undefined && Reveal.isReady()
   && Reveal.getCurrentSlide().textContent.includes(marker)"""  # Reveal is undefined mid-reload
 SERVING = re.compile(r"serving \S+ at (http://127\.0\.0\.1:\d+/)")
 EXECUTED = re.compile(r"^executed (\S+) in ([0-9.]+) s$", re.MULTILINE)
+REBUILT = re.compile(r"^serve: rebuilt the deck in ([0-9.]+) s$", re.MULTILINE)
+Edit = tuple[float, float, int, float]  # save to visible, executing, files executed, rebuilding
 
 
 def open_times(page: Page, url: str, repeats: int) -> tuple[list[float], list[float]]:
@@ -161,12 +163,12 @@ def serve_loop(
             wait_for(log, re.compile(r"serve: rebuilt the deck"), process)
             page.goto(url)
             page.wait_for_function(READY, polling="raf")
-            prose: list[tuple[float, float, int]] = []
+            prose: list[Edit] = []
             for number in range(1, repeats + 1):
                 before = len(text_of(log))
                 visible = save_and_see(page, prose_file, "prose", f"PROSE-EDIT-{number}", 60)
                 prose.append((visible, *executions(text_of(log)[before:])))
-            code: list[tuple[float, float, int]] = []
+            code: list[Edit] = []
             for number in range(1, max(2, repeats // 2) + 1):
                 before = len(text_of(log))
                 visible = save_and_see(page, code_file, "code", f"CODE-EDIT-{number}", 300)
@@ -181,6 +183,7 @@ def serve_loop(
             "median",
             "of which executing",
             "after execution",
+            "serve's rebuild",
             "target",
             "files executed",
             "runs",
@@ -196,29 +199,33 @@ def serve_loop(
         [
             "Save to visible: from writing the file to the text on the current slide of the "
             "reloaded page (watchfiles' event, the rebuild in serve's warm process, the page's "
-            "waiting request answered, the reload, reveal.js ready). Each code edit is a new "
-            "print(), so the file runs again.",
+            "waiting request answered, the reload, reveal.js ready). Serve's rebuild is its own "
+            "report (`rebuilt the deck in N s`): the rest is watching, answering and the page's "
+            "reload. Each code edit is a new print(), so the file runs again.",
         ],
     )
 
 
-def executions(log: str) -> tuple[float, int]:
-    """The seconds the files serve executed took, and how many there were, from its output."""
+def executions(log: str) -> tuple[float, int, float]:
+    """From serve's output: the seconds its kernels took, how many files ran, the rebuild's time."""
     found = [float(match[2]) for match in EXECUTED.finditer(log)]
-    return sum(found), len(found)
+    rebuilt = [float(match[1]) for match in REBUILT.finditer(log)]
+    return sum(found), len(found), sum(rebuilt)
 
 
-def edit_row(name: str, runs: Sequence[tuple[float, float, int]], target: str) -> list[str]:
-    """A row: save to visible, the kernels' share of it, the rest, against the target."""
+def edit_row(name: str, runs: Sequence[Edit], target: str) -> list[str]:
+    """A row: save to visible, the kernels' share of it, the rest, serve's rebuild, the target."""
     visible = median([run[0] for run in runs])
     executing = median([run[1] for run in runs])
     rest = median([run[0] - run[1] for run in runs])
+    rebuilding = median([run[3] for run in runs])
     executed = "/".join(sorted({str(run[2]) for run in runs}))
     return [
         name,
         seconds(visible),
         seconds(executing),
         seconds(rest),
+        seconds(rebuilding),
         target,
         executed,
         str(len(runs)),
