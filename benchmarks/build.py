@@ -91,6 +91,7 @@ class Bench:
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # as build.py sets it for its kernels
         }
         out = self.out()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         for source in self.sources:
             notebook = source.with_suffix(".ipynb")  # next to the source: cells run in slides/
@@ -108,9 +109,11 @@ class Bench:
                 if done.returncode != 0:
                     raise RuntimeError(f"baseline {' '.join(step)} failed:\n{done.stderr[-2000:]}")
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         for notebook in self.slides.glob("*.ipynb"):
             notebook.unlink()
-        return Run(elapsed, len(self.sources), {})
+        return Run(elapsed, len(self.sources), {}, cpu)
 
 
 def edit_line(path: Path, marker: re.Pattern[str], make: str, number: int) -> str:
