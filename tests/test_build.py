@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,9 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import SlidesExporter
 
 from deckbuild.errors import ERROR_PREFIX
+from deckbuild.execute import execute_in_worker
+from deckbuild.pipeline import worker_pool
+from deckbuild.sources import read_source
 from tests.deckcheck import outside_urls, slide_sections
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,3 +200,11 @@ def test_help_explains_each_command() -> None:
     ).stdout
     assert "build" in help_text
     assert "extract" in help_text
+
+
+def test_a_worker_that_ignores_ctrl_c_still_does_after_running_a_kernel() -> None:
+    """serve's workers ignore the terminal's Ctrl-C; executing a source must not undo that."""
+    with worker_pool(1, quiet=True) as pool:
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+        pool.submit(execute_in_worker, read_source(GOOD[1]), 60).result()
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN

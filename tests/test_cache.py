@@ -260,6 +260,16 @@ def test_editing_a_helper_reruns_only_the_files_that_import_it(talk: Talk) -> No
     assert "helper-2" in (talk.folder / "out" / "index.html").read_text()
 
 
+def test_a_no_change_rebuild_rewrites_nothing(talk: Talk) -> None:
+    """With nothing changed, the deck and the notebooks keep their files (and their times)."""
+    talk.build()
+    written = sorted((talk.folder / "out").rglob("*.*"))
+    before = {path: path.stat().st_mtime_ns for path in written}
+    talk.build()
+    assert {path: path.stat().st_mtime_ns for path in written} == before
+    assert len(before) == 3  # index.html and two notebooks
+
+
 def test_no_cache_executes_everything(talk: Talk) -> None:
     """--no-cache runs every file even when the cache is valid."""
     first = talk.build()
