@@ -78,7 +78,7 @@ present: setup ## serve, plus a kernel per slide file: edit and run any code cel
 pdf: setup ## print the built deck to build/talk.pdf, one page per slide (needs Chromium)
 	$(PY) build.py pdf
 
-bench: setup ## time the build, the concurrency demos, Kafka, the echo server and live cells (~10 min)
+bench: setup ## time the build, the authoring loop, the concurrency demos, Kafka, echo, live cells (~12 min)
 	$(PY) -m benchmarks
 
 clean: ## remove build/ and caches (keeps .venv and node_modules)

@@ -10,7 +10,7 @@ import time
 
 from benchmarks.common import PYTHON, ROOT
 
-MODULES = ("build", "concurrency", "kafka", "echo", "present")
+MODULES = ("build", "authoring", "concurrency", "kafka", "echo", "present")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The execution cache: a folder of executed outputs keyed by what decides them, and the last deck.
+"""The execution cache: a folder of executed outputs keyed by what decides them, and rendered HTML.
 
 Like jupyter-cache, it is an object given its folder; running cells is left to execute.py.
 """
@@ -15,11 +15,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from deckbuild.paths import display_path, write_atomically
-from deckbuild.sources import Source, cell_tags, code_cells
+from deckbuild.sources import Source, cell_tags, code_cells, parse
 
 CACHE_FORMAT = 1  # bump when execution changes in a way that invalidates old outputs
+# Entries of each kind (rendered slides, parsed files) kept: a few versions of each file of a
+# talk, so that undoing an edit is free.
+KEEP_RENDERED = 64
+DURATIONS = "durations.json"  # each source's last execution time: the longest starts first
 ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
 
 
@@ -61,8 +66,16 @@ def environment_used(
     return {name: environ.get(name) for name in sorted(names)}
 
 
+def modified(path: Path) -> float:
+    """A file's modification time; 0 for one another build removed meanwhile."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 class ExecutionCache:
-    """Executed outputs per source in `folder`, and the most recently rendered deck."""
+    """Executed outputs per source in `folder`, and recently rendered slides of each source."""
 
     def __init__(self, folder: Path, environ: Mapping[str, str] = os.environ) -> None:
         self.folder = folder
@@ -137,25 +150,68 @@ class ExecutionCache:
         except OSError as error:
             print(f"cannot write the execution cache ({error})", file=sys.stderr)
 
-    def deck_path(self, key: str) -> Path:
-        return self.folder / f"deck-{key}.json"
-
-    def load_deck(self, key: str) -> str | None:
-        """The deck rendered last time from inputs with this key, if it is the one kept."""
-        path = self.deck_path(key)
+    def durations(self) -> dict[str, float]:
+        """How long each source (by path) took to execute the last time it ran."""
         try:
-            return str(json.loads(path.read_text(encoding="utf-8"))["html"])
+            found = json.loads((self.folder / DURATIONS).read_text(encoding="utf-8"))
+            return {str(name): float(value) for name, value in found.items()}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, TypeError, AttributeError) as error:
+            print(f"ignoring a corrupt cache entry {DURATIONS} ({error})", file=sys.stderr)
+            return {}
+
+    def store_durations(self, seconds: Mapping[Path, float]) -> None:
+        """Remember these source files' execution times, to start the longest first next time."""
+        if not seconds:
+            return
+        durations = self.durations()
+        durations.update({str(path.resolve()): value for path, value in seconds.items()})
+        try:
+            write_atomically(self.folder / DURATIONS, json.dumps(durations, sort_keys=True))
+        except OSError as error:
+            print(f"cannot write the execution cache ({error})", file=sys.stderr)
+
+    def rendered_path(self, key: str) -> Path:
+        return self.folder / f"html-{key}.json"
+
+    def load_rendered(self, key: str) -> object | None:
+        """What store_rendered() kept under this key (a source's slides, the page around them)."""
+        return self.load_entry(self.rendered_path(key))
+
+    def store_rendered(self, key: str, html: object) -> None:
+        """Keep rendered HTML (JSON-able) under key, and the newest KEEP_RENDERED entries only."""
+        self.store_entry(self.rendered_path(key), html, "rendering")
+
+    def parse(self, text: str) -> NotebookNode:
+        """sources.parse(text), remembered here by the text: a new process need not run jupytext
+        (it validates every cell: 40 ms a file) to read a file that has not changed."""
+        path = self.folder / f"parsed-{digest([environment_fingerprint(), text])}.json"
+        found = self.load_entry(path)
+        if isinstance(found, dict):
+            notebook: NotebookNode = nbformat.from_dict(found)  # type: ignore[no-untyped-call]
+            return notebook
+        notebook = parse(text)
+        self.store_entry(path, notebook, "parsing")
+        return notebook
+
+    def load_entry(self, path: Path) -> object | None:
+        try:
+            found: object = json.loads(path.read_text(encoding="utf-8"))["value"]
+            return found
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
             print(f"ignoring a corrupt cache entry {display_path(path)} ({error})", file=sys.stderr)
             return None
 
-    def store_deck(self, key: str, html: str) -> None:
-        """Keep this deck as the only one; failing to write is no loss."""
+    def store_entry(self, path: Path, value: object, what: str) -> None:
+        """Keep value in path, and the newest KEEP_RENDERED entries of its kind; no loss if not."""
+        kind = path.name.split("-")[0]
         try:
-            for old in self.folder.glob("deck-*.json"):
+            write_atomically(path, json.dumps({"value": value}))
+            entries = sorted(self.folder.glob(f"{kind}-*.json"), key=modified, reverse=True)
+            for old in entries[KEEP_RENDERED:]:
                 old.unlink(missing_ok=True)
-            write_atomically(self.deck_path(key), json.dumps({"html": html}))
         except OSError as error:
-            print(f"cannot write the deck cache ({error})", file=sys.stderr)
+            print(f"cannot write the {what} cache ({error})", file=sys.stderr)

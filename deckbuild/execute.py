@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any, cast
@@ -72,14 +73,16 @@ def kernel_environment() -> dict[str, str]:
 
 @dataclasses.dataclass
 class Executed:
-    """A source's notebook with outputs, and the files its kernel imported."""
+    """A source's notebook with outputs, the files its kernel imported, how long it took."""
 
     notebook: NotebookNode
     imported: list[str]
+    seconds: float
 
 
 def execute(source: Source, timeout: int) -> Executed:
     """Run every code cell in a fresh kernel of this interpreter; raise BuildError on surprises."""
+    started = time.perf_counter()
     notebook = source.notebook
     current: dict[str, int] = {}
     probe = nbformat.v4.new_code_cell(IMPORTED_FILES_PROBE)  # type: ignore[no-untyped-call]
@@ -116,7 +119,8 @@ def execute(source: Source, timeout: int) -> Executed:
     check_outputs(source)
     check_expected_errors(source)
     imported = json.loads("".join(o.get("text", "") for o in probe.outputs) or "[]")
-    return Executed(notebook, [path for path in imported if is_local(Path(path), source)])
+    local = [path for path in imported if is_local(Path(path), source)]
+    return Executed(notebook, local, time.perf_counter() - started)
 
 
 def interrupt(signum: int, frame: object) -> None:
@@ -124,9 +128,17 @@ def interrupt(signum: int, frame: object) -> None:
 
 
 def execute_in_worker(source: Source, timeout: int) -> Executed:
-    """execute() in a pool process; SIGTERM interrupts it like Ctrl-C: its kernel is shut down."""
+    """execute() in a pool process; SIGTERM interrupts it like Ctrl-C: its kernel is shut down.
+
+    The worker's own Ctrl-C disposition is restored after (running a kernel resets it), so that
+    a worker told to ignore Ctrl-C, as serve's are, still does.
+    """
     signal.signal(signal.SIGTERM, interrupt)
-    return execute(source, timeout)
+    sigint = signal.getsignal(signal.SIGINT)
+    try:
+        return execute(source, timeout)
+    finally:
+        signal.signal(signal.SIGINT, sigint)
 
 
 def execution_error(

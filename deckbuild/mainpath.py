@@ -70,16 +70,22 @@ def main_path_length(sources: Sequence[Source]) -> int:
 def arrange(notebooks: Sequence[NotebookNode]) -> list[NotebookNode]:
     """Every main cell in order, then the backup stacks; links, ids and timings in `deck` metadata.
 
-    Backup slides that follow the same main slide form one backup section, linked from it; an
-    appendix file of backup slides only is linked from the last main slide before it. The
+    Backup slides that follow the same main slide of a file form one backup section, linked from
+    it; an appendix file of backup slides only is linked from the last main slide before it. The
     notebooks are left as they are: the cells returned are copies.
     """
+    main, backup = split(notebooks)
+    return main + backup
+
+
+def split(notebooks: Sequence[NotebookNode]) -> tuple[list[NotebookNode], list[NotebookNode]]:
+    """arrange()'s cells: the main path's, then the backup slides'."""
     notebooks = copy.deepcopy(list(notebooks))
     main: list[Unit] = []
     stacks: list[tuple[Unit | None, list[Unit]]] = []
     parent: Unit | None = None
-    stack: list[Unit] | None = None
     for notebook in notebooks:
+        stack: list[Unit] | None = None  # a file's backup slides start a section of their own
         for unit in units(notebook.cells):
             if not unit.backup:
                 main.append(unit)
@@ -93,9 +99,52 @@ def arrange(notebooks: Sequence[NotebookNode]) -> list[NotebookNode]:
     for parent, stack in stacks:
         link(parent, stack)
     set_timings(main)
-    return [cell for unit in main for cell in unit.cells] + [
+    return [cell for unit in main for cell in unit.cells], [
         cell for _, stack in stacks for unit in stack for cell in unit.cells
     ]
+
+
+@dataclasses.dataclass
+class Plan:
+    """What arrange() decides, by cell id, from the sources before they run: so that each
+    executed source can be arranged on its own, as its outputs arrive."""
+
+    deck: dict[str, dict[str, object]]  # a cell's `deck` metadata: id, links, timing
+    slide_types: dict[str, str]  # the slide type of each cell that begins a slide
+    backup: set[str]  # the cells shown after the main path
+    total_seconds: int
+
+    def apply(self, cells: Sequence[NotebookNode]) -> tuple[list[NotebookNode], list[NotebookNode]]:
+        """Copies of a source's (executed) cells as arranged: its main cells, its backup cells."""
+        main: list[NotebookNode] = []
+        backup: list[NotebookNode] = []
+        for cell in cells:
+            arranged = copy.copy(cell)
+            arranged.metadata = copy.deepcopy(cell.metadata)
+            if cell.id in self.deck:
+                arranged.metadata["deck"] = copy.deepcopy(self.deck[cell.id])
+            if cell.id in self.slide_types:
+                arranged.metadata.setdefault("slideshow", {})["slide_type"] = self.slide_types[
+                    cell.id
+                ]
+            (backup if cell.id in self.backup else main).append(arranged)
+        return main, backup
+
+
+def plan(notebooks: Sequence[NotebookNode]) -> Plan:
+    """arrange()'s decisions for these notebooks, to apply to each of them later."""
+    main, backup = split(notebooks)
+    cells = main + backup
+    return Plan(
+        deck={cell.id: dict(cell.metadata["deck"]) for cell in cells if "deck" in cell.metadata},
+        slide_types={
+            cell.id: cell.metadata["slideshow"]["slide_type"]
+            for cell in cells
+            if slide_type(cell) in SLIDE_STARTS
+        },
+        backup={cell.id for cell in backup},
+        total_seconds=total_seconds(main),
+    )
 
 
 def deck_metadata(cell: NotebookNode) -> dict[str, object]:

@@ -1,29 +1,33 @@
-"""The build: read and check sources, execute them through the cache, render, write atomically."""
+"""The build: check the sources, execute them through the cache (longest first), render, write."""
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
-from nbformat import NotebookNode
 
-from deckbuild import render as render_module
-from deckbuild.cache import ExecutionCache, digest, environment_fingerprint, file_digest
+from deckbuild.cache import ExecutionCache
 from deckbuild.errors import BuildError
-from deckbuild.execute import Executed, execute, execute_in_worker
 from deckbuild.extract import collect_examples, module_text
+from deckbuild.fragments import Renderer
 from deckbuild.inline import inline_images
+from deckbuild.mainpath import plan
 from deckbuild.math import Typesetter
-from deckbuild.paths import TEMPLATES, display_path, write_atomically
-from deckbuild.progress import Progress
-from deckbuild.render import deck_title, merge, render
+from deckbuild.paths import display_path, write_atomically
+from deckbuild.progress import Progress, count_slides
+from deckbuild.render import deck_title
 from deckbuild.settings import load_settings
 from deckbuild.sources import Source, read_source, resolve_sources
+
+if TYPE_CHECKING:
+    from deckbuild.execute import Executed
 
 
 def build(
@@ -32,16 +36,20 @@ def build(
     timeout: int,
     jobs: int = 1,
     cache: ExecutionCache | None = None,
+    reuse: bool = True,
+    workers: Executor | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Execute and render the sources into out/index.html; nothing is written unless all succeed.
 
-    Without a cache every source runs and the deck is rendered anew. progress hears of each
-    source as it finishes and of the deck written (plain lines on stderr by default).
+    Without a cache, or with reuse=False, every source runs and renders anew (a cache still
+    learns the results). Given workers (serve's warm pool), every kernel is started from it.
+    progress hears of each source as it finishes and of the deck written (plain lines on
+    stderr by default).
     """
     progress = progress or Progress()
     try:
-        return build_with(patterns, out, timeout, jobs, cache, progress)
+        return build_with(patterns, out, timeout, jobs, cache, reuse, workers, progress)
     finally:
         progress.close()
 
@@ -52,11 +60,13 @@ def build_with(
     timeout: int,
     jobs: int,
     cache: ExecutionCache | None,
+    reuse: bool,
+    workers: Executor | None,
     progress: Progress,
 ) -> Path:
     paths = resolve_sources(patterns)
     check_writable(out)
-    sources = [read_source(path) for path in paths]
+    sources = [read_source(path, cache.parse if cache else None) for path in paths]
     for name, fragments in collect_examples(sources).items():
         module_text(name, fragments)  # refuse what extract would refuse, before any kernel runs
     settings = load_settings(sources)
@@ -65,22 +75,31 @@ def build_with(
         inline_images(source)
         math.take_out(source)
     math.typeset()  # a formula KaTeX cannot read fails the build before any kernel runs
-    execute_all(sources, timeout, jobs, cache, progress)
+    renderer = Renderer(cache, reuse, plan([s.notebook for s in sources]), math.notebook)
+    execute_all(sources, timeout, jobs, cache, reuse, workers, renderer.add, progress)
     progress.rendering()
-    notebook = merge([math.notebook(s) for s in sources], deck_title(sources))
-    deck = math.put_in(render_through(cache, notebook, settings.assets()))
+    deck = math.put_in(renderer.deck(sources, deck_title(sources), settings.assets()))
     written: set[Path] = set()
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
-        text = nbformat.writes(source.notebook)  # type: ignore[no-untyped-call]
-        write_atomically(notebook_path, text)
+        write_if_changed(notebook_path, nbformat.writes(source.notebook))  # type: ignore[no-untyped-call]
         written.add(notebook_path)
     for old in set((out / "notebooks").glob("*.ipynb")) - written:
         old.unlink()  # a reader should find only the notebooks of this deck
     index = out / "index.html"
-    write_atomically(index, deck)
-    progress.done(index, notebook)
+    write_if_changed(index, deck)
+    progress.done(index, sum(count_slides(source.notebook) for source in sources))
     return index
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """write_atomically, unless the file already holds exactly this text (a no-change rebuild)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomically(path, text)
 
 
 def check_writable(out: Path) -> None:
@@ -99,94 +118,113 @@ def execute_all(
     timeout: int,
     jobs: int,
     cache: ExecutionCache | None,
-    progress: Progress,
-) -> None:
-    """Execute what the cache cannot supply, jobs kernels at a time; errors in source order."""
-    pending: list[Source] = []
+    reuse: bool = True,
+    workers: Executor | None = None,
+    done: Callable[[Source], None] = lambda source: None,
+    progress: Progress | None = None,
+) -> dict[Path, float]:
+    """Execute what the cache cannot supply, jobs kernels at a time, the longest first.
+
+    done(source) is called for each source as soon as its outputs are in (reused ones first), so
+    that rendering overlaps the kernels still running. Errors are raised in source order, after
+    every kernel finished. Returns each executed file's execution time.
+    """
+    progress = progress or Progress()
+    reused: set[int] = set()
     for source in sources:
         started = time.perf_counter()
-        if cache and cache.reuse(source):
+        if reuse and cache and cache.reuse(source):
+            reused.add(id(source))
             progress.finished(source, False, time.perf_counter() - started)
-        else:
-            pending.append(source)
+    pending = [s for s in sources if id(s) not in reused]
+    pending = longest_first(pending, cache.durations() if cache else {})
     progress.executing(pending)
-    results: dict[int, Executed | BuildError] = {}
-    if jobs <= 1 or len(pending) <= 1:
-        for index, source in enumerate(pending):
-            results[index], seconds = execute_timed(source, timeout)
-            progress.finished(source, True, seconds)
-    else:
-        context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {
-                pool.submit(execute_timed, source, timeout, True): index
-                for index, source in enumerate(pending)
-            }
-            try:
-                collect(futures, pending, results, progress)
-            except KeyboardInterrupt:
-                for future in futures:
-                    future.cancel()
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()  # each worker shuts its kernel down, then exits
-                raise
-    for index, source in enumerate(pending):
-        result = results[index]
+    for source in sources:
+        if id(source) in reused:
+            done(source)
+    errors: dict[int, BuildError] = {}
+    seconds: dict[Path, float] = {}
+
+    def finished(index: int, result: Executed | BuildError) -> None:
+        source = pending[index]
         if isinstance(result, BuildError):
-            raise result
+            errors[index] = result
+            return
         source.notebook = result.notebook
+        seconds[source.path] = result.seconds
+        progress.finished(source, True, result.seconds)
         if cache:
             cache.store(source, result.imported)
+        if not errors:
+            done(source)
+
+    from deckbuild.execute import execute  # jupyter_client and zmq: only when a kernel runs
+
+    if workers is not None:
+        run_in_workers(pending, timeout, workers, finished)
+    elif jobs <= 1 or len(pending) <= 1:
+        for index, source in enumerate(pending):
+            try:
+                finished(index, execute(source, timeout))
+            except BuildError as error:
+                finished(index, error)
+    else:
+        with worker_pool(min(jobs, len(pending))) as pool:
+            run_in_workers(pending, timeout, pool, finished)
+    if cache:
+        cache.store_durations(seconds)
+    if errors:  # the first in source order
+        first = min(errors, key=lambda index: [id(s) for s in sources].index(id(pending[index])))
+        raise errors[first]
+    return seconds
 
 
-def execute_timed(source: Source, timeout: int, worker: bool = False) -> tuple[Executed, float]:
-    """execute() (in a pool process if worker), and how long it took there, in seconds."""
-    started = time.perf_counter()
-    result = execute_in_worker(source, timeout) if worker else execute(source, timeout)
-    return result, time.perf_counter() - started
+def longest_first(sources: Sequence[Source], durations: Mapping[str, float]) -> list[Source]:
+    """The sources by their last execution time, longest first; unknown ones keep their order."""
+    known = [durations.get(str(source.path.resolve())) for source in sources]
+    order = sorted(range(len(sources)), key=lambda i: (-(known[i] or 0.0), i))
+    return [sources[i] for i in order]
 
 
-def collect(
-    futures: Mapping[Future[tuple[Executed, float]], int],
-    pending: Sequence[Source],
-    results: dict[int, Executed | BuildError],
-    progress: Progress,
-) -> None:
-    """Each source's result or error as its kernel finishes, told to progress in that order."""
-    for future in as_completed(futures):
-        index = futures[future]
-        try:
-            results[index], seconds = future.result()
-        except BuildError as error:
-            results[index] = error
-            continue
-        progress.finished(pending[index], True, seconds)
+def worker_pool(jobs: int, quiet: bool = False) -> ProcessPoolExecutor:
+    """Processes to execute sources in, each starting its own kernels.
 
-
-def render_through(
-    cache: ExecutionCache | None, notebook: NotebookNode, assets: Mapping[str, str]
-) -> str:
-    """render(), or the deck it made last time from the same notebook, template and packages.
-
-    Rendering takes seconds (nbconvert sanitizes every cell, then reparses the whole page), so a
-    rebuild that changed nothing reuses the last deck. Only the latest deck is kept.
+    quiet: the workers ignore Ctrl-C (the whole terminal's SIGINT); their owner stops them.
     """
-    if cache is None:
-        return render(notebook, assets)
-    templates = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
-    key = digest(
-        [
-            environment_fingerprint(),
-            file_digest(Path(render_module.__file__)),  # render()'s own settings
-            [(str(path.relative_to(TEMPLATES)), file_digest(path)) for path in templates],
-            assets,
-            notebook.metadata,
-            # jupytext gives cells new random ids on every read: they are not content
-            [{k: v for k, v in cell.items() if k != "id"} for cell in notebook.cells],
-        ]
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    if not quiet:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN),
     )
-    deck = cache.load_deck(key)
-    if deck is None:
-        deck = render(notebook, assets)
-        cache.store_deck(key, deck)
-    return deck
+
+
+def run_in_workers(
+    pending: Sequence[Source],
+    timeout: int,
+    pool: Executor,
+    finished: Callable[[int, Executed | BuildError], None],
+) -> None:
+    """execute() each source in the pool, the first submitted first; finished() as each ends."""
+    from deckbuild.execute import execute_in_worker
+
+    futures = {
+        pool.submit(execute_in_worker, source, timeout): index
+        for index, source in enumerate(pending)  # in order: the longest first
+    }
+    try:
+        for future in as_completed(futures):
+            try:
+                result: Executed | BuildError = future.result()
+            except BuildError as error:
+                result = error
+            finished(futures[future], result)
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()  # each worker shuts its kernel down, then exits
+        raise

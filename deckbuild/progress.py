@@ -68,9 +68,9 @@ class Progress:
     def rendering(self) -> None:
         """Every source has its outputs; the deck is being rendered."""
 
-    def done(self, index: Path, notebook: NotebookNode) -> None:
+    def done(self, index: Path, slides: int) -> None:
         seconds = time.perf_counter() - self.started
-        self.say(summary_line(index, count_slides(notebook), index.stat().st_size, seconds))
+        self.say(summary_line(index, slides, index.stat().st_size, seconds))
 
     def close(self) -> None:
         """Stop any live display; called whether the build succeeded or not."""

@@ -7,137 +7,53 @@ behind a WebSocket, and a per-run token that every request must carry.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
-import os
 import secrets
 import signal
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
-from deckbuild.errors import ERROR_PREFIX, BuildError
+from deckbuild.errors import BuildError
 from deckbuild.live import Live
-from deckbuild.paths import DEFAULT_SOURCES, ROOT, TEMPLATES, display_path
+from deckbuild.paths import display_path
+from deckbuild.rebuild import Rebuilder
 from deckbuild.sources import resolve_sources
 
 VERSION_PATH = "/__deck_version__"
 LIVE_PATH = "/__live__"
 STATIC = Path(__file__).resolve().parent / "static"  # live.js and live.css: present's front-end
-# Injected into the HTML that `serve` sends, never into the built file: poll the deck's version,
-# reload when a rebuild finished, show a failed build's message on top of the last good deck.
+# Injected into the HTML that `serve` sends, never into the built file: ask for the deck's next
+# state (the server answers when a rebuild finished or failed), reload on a new version, show a
+# failed build's message on top of the last good deck.
 RELOAD_SCRIPT = """<script>/* added by `build.py serve` */
 (() => {
-  let seen = null;
+  let version = null;
+  let state = "";
   const banner = document.createElement("pre");
   banner.style.cssText = "position:fixed;left:0;right:0;bottom:0;margin:0;padding:0.5em 1em;"
     + "z-index:1000;background:#b00020;color:#fff;font:16px monospace;white-space:pre-wrap;";
-  async function poll() {
+  async function next() {
     try {
-      const state = await (await fetch("__VERSION_PATH__", {cache: "no-store"})).json();
-      if (seen !== null && state.version !== seen) { location.reload(); return; }
-      seen = state.version;
-      banner.textContent = state.error || "";
-      if (state.error && !banner.isConnected) document.body.append(banner);
-      if (!state.error) banner.remove();
-    } catch (error) { /* the server is restarting or gone: keep asking */ }
-    setTimeout(poll, 500);
+      const url = "__VERSION_PATH__?after=" + encodeURIComponent(state);
+      const answer = await (await fetch(url, {cache: "no-store"})).json();
+      if (version !== null && answer.version !== version) { location.reload(); return; }
+      version = answer.version;
+      state = answer.state;
+      banner.textContent = answer.error || "";
+      if (answer.error && !banner.isConnected) document.body.append(banner);
+      if (!answer.error) banner.remove();
+      setTimeout(next, 0);
+    } catch (error) {
+      setTimeout(next, 500);  /* the server is restarting or gone: keep asking */
+    }
   }
-  poll();
+  next();
 })();
 </script>""".replace("__VERSION_PATH__", VERSION_PATH)
 PLACEHOLDER = "<!DOCTYPE html><title>Building</title><body><p>Building the deck&hellip;</p></body>"
-
-
-def watched_files(patterns: Sequence[str]) -> dict[Path, float]:
-    """Modification times of every file a rebuild depends on: the sources' folders, templates."""
-    try:
-        folders = {path.resolve().parent for path in resolve_sources(patterns)}
-    except BuildError:  # every slide was deleted: watch the default folder for new ones
-        folders = {(ROOT / DEFAULT_SOURCES).parent}
-    times: dict[Path, float] = {}
-    for folder in sorted(folders | {TEMPLATES}):
-        for path in folder.rglob("*"):
-            parts = path.relative_to(folder).parts
-            if any(p.startswith(".") or p == "__pycache__" for p in parts):
-                continue
-            try:
-                if path.is_file():  # not the kernels' IPC sockets, not folders
-                    times[path] = path.stat().st_mtime
-            except OSError:  # deleted while we looked
-                continue
-    return times
-
-
-class Rebuilder:
-    """Runs `build.py build` in a subprocess whenever a watched file changes."""
-
-    def __init__(self, patterns: Sequence[str], out: Path, timeout: int) -> None:
-        self.command = [sys.executable, str(ROOT / "build.py"), "build", *patterns]
-        self.command += ["--out", str(out), "--timeout", str(timeout)]
-        self.patterns = list(patterns)
-        self.builds = 0
-        self.error: str | None = None
-        self.process: asyncio.subprocess.Process | None = None
-        self.stopped = asyncio.Event()
-
-    def state(self) -> dict[str, Any]:
-        return {"version": f"{os.getpid()}.{self.builds}", "error": self.error}
-
-    async def rebuild(self) -> bool:
-        """Build once; a success bumps the version, a failure keeps the last good deck."""
-        if self.stopped.is_set():
-            return False
-        self.process = process = await asyncio.create_subprocess_exec(
-            *self.command, stderr=asyncio.subprocess.PIPE, cwd=Path.cwd(), limit=2**20
-        )
-        errors: list[str] = []
-        assert process.stderr is not None
-        async for raw in process.stderr:
-            line = raw.decode("utf-8", "replace")
-            sys.stderr.write(line)
-            if line.startswith(ERROR_PREFIX):
-                errors.append(line.strip())
-        code = await process.wait()
-        self.process = None
-        if code == 0:
-            self.builds += 1
-            self.error = None
-        elif not self.stopped.is_set():
-            self.error = errors[-1] if errors else f"build.py build exited with {code}"
-        print(f"serve: {'rebuilt the deck' if code == 0 else 'the build failed'}", flush=True)
-        return code == 0
-
-    async def watch(self, interval: float, built: Callable[[bool], None]) -> None:
-        """Build now, then again whenever a watched file changes, until stopped."""
-        seen = await asyncio.to_thread(watched_files, self.patterns)  # edits while building count
-        built(await self.rebuild())
-        while not self.stopped.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopped.wait(), interval)
-            now = await asyncio.to_thread(watched_files, self.patterns)
-            if now != seen and not self.stopped.is_set():
-                changed = sorted({*now.items()} ^ {*seen.items()})
-                print(f"serve: {display_path(changed[0][0])} changed", flush=True)
-                seen = now
-                built(await self.rebuild())
-
-    async def stop(self, watcher: asyncio.Task[None]) -> None:
-        """Stop a running build the way Ctrl-C would, so that its kernels shut down."""
-        self.stopped.set()
-        process = self.process
-        if process is not None and process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-        await asyncio.gather(watcher, return_exceptions=True)
 
 
 class Server:
@@ -185,7 +101,11 @@ class Server:
         response.headers["Cache-Control"] = "no-store"
 
     async def version(self, request: web.Request) -> web.Response:
-        return web.json_response(self.rebuilder.state())
+        """The deck's state; with ?after=STATE, once it differs from that (a long poll)."""
+        after = request.query.get("after")
+        if after is None:
+            return web.json_response(self.rebuilder.state())
+        return web.json_response(await self.rebuilder.next_state(after))
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         """A file of out/; HTML gets the reload script, and in present mode the live parts."""
@@ -240,17 +160,19 @@ def inline(tag: str, text: str) -> str:
     return f"<{tag}>" + text.replace(f"</{tag}", "<\\/" + tag) + f"</{tag}>"
 
 
-def serve(patterns: Sequence[str], out: Path, port: int, timeout: int) -> int:
-    """Serve out/ on 127.0.0.1, rebuild on changes and make open browsers reload."""
+def serve(patterns: Sequence[str], out: Path, port: int, timeout: int, cache: Path) -> int:
+    """Serve out/ on 127.0.0.1, rebuild on changes (cache: the execution cache's folder)."""
     out.mkdir(parents=True, exist_ok=True)
-    return asyncio.run(run(Rebuilder(patterns, out, timeout), out.resolve(), port, None))
+    rebuilder = Rebuilder(patterns, out.resolve(), timeout, cache)
+    return asyncio.run(run(rebuilder, out.resolve(), port, None))
 
 
-def present(patterns: Sequence[str], out: Path, port: int, timeout: int) -> int:
+def present(patterns: Sequence[str], out: Path, port: int, timeout: int, cache: Path) -> int:
     """serve(), plus a kernel per slide file so that every code cell can be edited and run."""
     out.mkdir(parents=True, exist_ok=True)
     live = Live(resolve_sources(patterns), timeout)
-    return asyncio.run(run(Rebuilder(patterns, out, timeout), out.resolve(), port, live))
+    rebuilder = Rebuilder(patterns, out.resolve(), timeout, cache)
+    return asyncio.run(run(rebuilder, out.resolve(), port, live))
 
 
 async def run(rebuilder: Rebuilder, out: Path, port: int, kernels: Live | None) -> int:
@@ -282,7 +204,7 @@ async def run(rebuilder: Rebuilder, out: Path, port: int, kernels: Live | None) 
             elif ok:
                 kernels.refresh()
 
-        watcher = asyncio.create_task(rebuilder.watch(0.5, built))
+        watcher = asyncio.create_task(rebuilder.watch(built))
         watcher.add_done_callback(lambda _: stop.set())  # it ends only when stopped, or failed
         await stop.wait()
         print("serve: stopping", flush=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
+import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import jupytext
 from nbformat import NotebookNode
 from nbformat.validator import NotebookValidationError
 
@@ -95,8 +96,11 @@ def cell_start_lines(text: str, count: int) -> list[int]:
     return (starts + [starts[-1]] * count)[:count]
 
 
-def read_source(path: Path) -> Source:
-    """Read a jupytext percent-format file and check its cell metadata."""
+def read_source(path: Path, parser: Callable[[str], NotebookNode] | None = None) -> Source:
+    """Read a jupytext percent-format file and check its cell metadata.
+
+    parser: parse(), or ExecutionCache.parse, which remembers it across processes.
+    """
     if not path.is_file():
         raise BuildError(f"{display_path(path)}: no such file")
     raw = path.read_bytes()
@@ -108,7 +112,7 @@ def read_source(path: Path) -> Source:
     if not text.strip():
         raise BuildError(f"{display_path(path)}: the file is empty")
     try:
-        notebook = jupytext.reads(text, fmt="py:percent")
+        notebook = copy.deepcopy((parser or parse)(text))  # a copy: the build fills in outputs
     except NotebookValidationError as error:  # e.g. tags="x": nbformat refuses the cell
         raise BuildError(
             f"{invalid_cell(path, text)}: bad cell metadata: {error.message}"
@@ -120,8 +124,20 @@ def read_source(path: Path) -> Source:
     return source
 
 
+@functools.lru_cache(maxsize=64)
+def parse(text: str) -> NotebookNode:
+    """jupytext's reading of a percent-format text; remembered, as `serve` reads every file on
+    every rebuild and jupytext takes tens of milliseconds a file (it validates every cell)."""
+    import jupytext  # 0.2 s to import: not when every file's reading is in the cache
+
+    notebook: NotebookNode = jupytext.reads(text, fmt="py:percent")
+    return notebook
+
+
 def invalid_cell(path: Path, text: str) -> str:
     """`file:line: cell N` of the first cell jupytext cannot read on its own, else the file."""
+    import jupytext
+
     lines = text.splitlines(keepends=True)
     markers = [number for number, line in enumerate(lines, 1) if CELL_MARKER.match(line)]
     starts = cell_start_lines(text, len(markers) + 1)

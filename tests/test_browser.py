@@ -336,6 +336,25 @@ def test_screenshots_of_key_slides(
         assert path.stat().st_size > 0
 
 
+FITTED_ALL = "() => document.documentElement.dataset.deckFitted === 'all'"
+
+
+def test_fitting_in_idle_time_measures_as_fitting_each_slide_shown(session: Session) -> None:
+    """The slides fitted ahead, while the browser was idle, get the zoom each gets when shown."""
+    session.page.wait_for_function(FITTED_ALL, timeout=20_000)
+    ahead, shown = session.page.evaluate(
+        """() => {
+          const zooms = () => allSlides().map(s => [s.dataset.zoom || '1',
+                                                            s.classList.contains('deck-scroll')]);
+          const ahead = zooms();
+          for (const slide of allSlides()) window.deckFit(slide);
+          return [ahead, zooms()];
+        }"""
+    )
+    assert len(ahead) > 1
+    assert ahead == shown
+
+
 MIN_ZOOM = {"main": 0.85, "backup": 0.7}  # below this a slide is too small to read: split it
 
 
@@ -344,6 +363,7 @@ def test_crowded_slides_are_listed_and_none_too_small(session: Session, screensh
 
     On the main path none may scroll or shrink below 0.85; a backup slide not below 0.7.
     """
+    session.page.wait_for_function(FITTED_ALL, timeout=20_000)
     crowded: list[dict[str, Any]] = session.page.evaluate(
         """() => allSlides().filter(s => s.dataset.zoom).map(s => {
               const {h, v} = Reveal.getIndices(s);

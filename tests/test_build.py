@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -15,6 +16,9 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import SlidesExporter
 
 from deckbuild.errors import ERROR_PREFIX
+from deckbuild.execute import execute_in_worker
+from deckbuild.pipeline import worker_pool
+from deckbuild.sources import read_source
 from tests.deckcheck import outside_urls, slide_sections
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"argv": stale, "display_name": "stale", "language": "python"})
     )
     env = dict(os.environ, JUPYTER_PATH=str(jupyter), JUPYTER_DATA_DIR=str(jupyter))
+    env["BUILD_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))  # --no-cache still stores
     (out / "notebooks").mkdir()
     (out / "notebooks" / "from_an_older_deck.ipynb").write_text("{}")
     result = run_build(*GOOD, "--out", out, "--no-cache", env=env)
@@ -176,7 +181,8 @@ def test_a_failed_build_names_the_line_and_keeps_the_previous_deck(
     out.mkdir()
     previous = (built / "index.html").read_bytes()
     (out / "index.html").write_bytes(previous)
-    result = run_build(DECKS / "bad" / deck_name, "--out", out, "--no-cache")
+    cache = dict(os.environ, BUILD_CACHE_DIR=str(tmp_path / "cache"))
+    result = run_build(DECKS / "bad" / deck_name, "--out", out, "--no-cache", env=cache)
     assert result.returncode == 1
     errors = error_lines(result)
     assert len(errors) == 1
@@ -208,3 +214,11 @@ def test_the_page_has_a_title_description_and_language(deck: str) -> None:
     assert description["content"] == table["deckbuild"]["description"]
     assert soup.html is not None
     assert soup.html["lang"] == table["deckbuild"]["lang"]
+
+
+def test_a_worker_that_ignores_ctrl_c_still_does_after_running_a_kernel() -> None:
+    """serve's workers ignore the terminal's Ctrl-C; executing a source must not undo that."""
+    with worker_pool(1, quiet=True) as pool:
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+        pool.submit(execute_in_worker, read_source(GOOD[1]), 60).result()
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from deckbuild.cache import ExecutionCache
+from deckbuild.pipeline import longest_first
 from deckbuild.sources import Source, code_cells, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,15 +149,40 @@ def test_an_entry_with_the_wrong_cell_count_is_ignored(
     assert "cell count" in capsys.readouterr().err
 
 
-def test_only_the_latest_deck_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The deck cache keeps one rendered deck; a corrupt one is reported and not used."""
+def test_only_the_newest_renderings_are_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rendering cache keeps the newest few entries; a corrupt one is reported, not used."""
+    monkeypatch.setattr("deckbuild.cache.KEEP_RENDERED", 2)
     cache = ExecutionCache(tmp_path / "cache")
-    cache.store_deck("one", "<html>1</html>")
-    cache.store_deck("two", "<html>2</html>")
-    assert (cache.load_deck("one"), cache.load_deck("two")) == (None, "<html>2</html>")
-    cache.deck_path("two").write_text("[]")
-    assert cache.load_deck("two") is None
+    for number, key in enumerate(("one", "two", "three")):
+        cache.store_rendered(key, [f"<section>{key}</section>"])
+        os.utime(cache.rendered_path(key), (number, number))  # in order, whatever the clock
+    cache.store_rendered("three", ["<section>three</section>"])  # stored again: the newest
+    assert cache.load_rendered("one") is None
+    assert cache.load_rendered("two") == ["<section>two</section>"]
+    cache.rendered_path("two").write_text("[]")
+    assert cache.load_rendered("two") is None
     assert "ignoring a corrupt cache entry" in capsys.readouterr().err
+
+
+def test_the_longest_file_starts_first(tmp_path: Path) -> None:
+    """Sources run in order of their last execution time; files never run keep their order."""
+    names = ["01_a.py", "02_b.py", "03_c.py", "04_d.py"]
+    sources = [source_in(tmp_path, name=name) for name in names]
+    durations = {str((tmp_path / "02_b.py").resolve()): 1.0}
+    durations[str((tmp_path / "03_c.py").resolve())] = 9.0
+    ordered = longest_first(sources, durations)
+    assert [s.path.name for s in ordered] == ["03_c.py", "02_b.py", "01_a.py", "04_d.py"]
+
+
+def test_durations_are_remembered_per_file(tmp_path: Path) -> None:
+    """Execution times are kept by file, updated by the next run of the same file."""
+    cache = ExecutionCache(tmp_path / "cache")
+    first, second = tmp_path.resolve() / "a.py", tmp_path.resolve() / "b.py"
+    cache.store_durations({first: 1.5, second: 3.0})
+    cache.store_durations({first: 2.0})
+    assert cache.durations() == {str(first): 2.0, str(second): 3.0}
 
 
 def test_an_unwritable_cache_is_no_loss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -165,10 +191,10 @@ def test_an_unwritable_cache_is_no_loss(tmp_path: Path, capsys: pytest.CaptureFi
     blocker.write_text("")
     cache = ExecutionCache(blocker / "cache")
     cache.store(executed(source_in(tmp_path)), imported=[])
-    cache.store_deck("key", "<html></html>")
+    cache.store_rendered("key", ["<section></section>"])
     err = capsys.readouterr().err
     assert "cannot write the execution cache" in err
-    assert "cannot write the deck cache" in err
+    assert "cannot write the rendering cache" in err
 
 
 # --------------------------------------------------------------------- through build.py
@@ -232,6 +258,16 @@ def test_editing_a_helper_reruns_only_the_files_that_import_it(talk: Talk) -> No
     assert second["plain"] == first["plain"]
     assert second["uses"] != first["uses"]
     assert "helper-2" in (talk.folder / "out" / "index.html").read_text()
+
+
+def test_a_no_change_rebuild_rewrites_nothing(talk: Talk) -> None:
+    """With nothing changed, the deck and the notebooks keep their files (and their times)."""
+    talk.build()
+    written = sorted((talk.folder / "out").rglob("*.*"))
+    before = {path: path.stat().st_mtime_ns for path in written}
+    talk.build()
+    assert {path: path.stat().st_mtime_ns for path in written} == before
+    assert len(before) == 3  # index.html and two notebooks
 
 
 def test_no_cache_executes_everything(talk: Talk) -> None:

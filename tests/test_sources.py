@@ -128,3 +128,16 @@ def test_no_default_sources_is_an_error(tmp_path: Path) -> None:
     """With no numbered slide files, the build says which pattern found nothing."""
     with pytest.raises(BuildError, match=r"no sources match slides/\[0-9\]\*\.py"):
         resolve_sources([], root=tmp_path)
+
+
+def test_reading_a_file_again_gives_a_fresh_notebook(tmp_path: Path) -> None:
+    """The remembered parse is copied: what one build fills in never shows in the next read."""
+    path = source_file(tmp_path, HEADER + "# %%\nx = 1\n")
+    first = read_source(path)
+    first.notebook.cells[1].outputs = ["from a kernel"]
+    first.notebook.cells[0].source = "edited in memory"
+    again = read_source(path)
+    assert again.notebook.cells[1].outputs == []
+    assert again.notebook.cells[0].source == "# Title"
+    path.write_text(HEADER.replace("Title", "New title"), encoding="utf-8")
+    assert read_source(path).notebook.cells[0].source == "# New title"
