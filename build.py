@@ -2,6 +2,7 @@
 """Build the talk: execute percent-format slides into one offline reveal.js deck, extract examples.
 
     python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS] [--jobs N] [--no-cache]
+                          [--theme light|dark]
     python build.py extract [--check] [SOURCES...]
     python build.py serve [SOURCES...] [--port N] [--out DIR]
     python build.py present [SOURCES...] [--port N] [--out DIR]
@@ -33,6 +34,7 @@ from deckbuild.paths import (
 from deckbuild.pdf import print_pdf
 from deckbuild.pipeline import build
 from deckbuild.serve import present, serve
+from deckbuild.theme import THEMES
 
 CACHE_VARIABLE = "BUILD_CACHE_DIR"
 
@@ -102,6 +104,12 @@ def parser() -> argparse.ArgumentParser:
         help="execute every source even if its cached outputs are still valid "
         f"(the cache lives in {display_path(cache_folder())}/, or ${CACHE_VARIABLE})",
     )
+    build_cmd.add_argument(
+        "--theme",
+        choices=list(THEMES),
+        help="light for a lit room, dark for a dark one (default: [tool.deckbuild] theme "
+        "in pyproject.toml, else light); only the rendering changes, nothing runs again",
+    )
 
     extract_cmd = commands.add_parser(
         "extract",
@@ -154,7 +162,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             cache = ExecutionCache(cache_folder()) if args.use_cache else None
-            index = build(args.sources, args.out, args.timeout, args.jobs, cache)
+            index = build(args.sources, args.out, args.timeout, args.jobs, cache, args.theme)
             print(f"wrote {display_path(index)}", file=sys.stderr)
             return 0
         if args.command == "extract":

@@ -21,6 +21,7 @@ from deckbuild.inline import inline_images, reveal_assets
 from deckbuild.paths import TEMPLATES, display_path, write_atomically
 from deckbuild.render import deck_title, merge, render
 from deckbuild.sources import Source, read_source, resolve_sources
+from deckbuild.theme import Theme, choose_theme
 
 
 def build(
@@ -29,11 +30,14 @@ def build(
     timeout: int,
     jobs: int = 1,
     cache: ExecutionCache | None = None,
+    theme: str | None = None,
 ) -> Path:
     """Execute and render the sources into out/index.html; nothing is written unless all succeed.
 
-    Without a cache every source runs and the deck is rendered anew.
+    Without a cache every source runs and the deck is rendered anew. The theme is a name from
+    deckbuild.theme, or None for the project's setting.
     """
+    chosen = choose_theme(theme)
     paths = resolve_sources(patterns)
     check_writable(out)
     sources = [read_source(path) for path in paths]
@@ -43,7 +47,7 @@ def build(
         inline_images(source)
     execute_all(sources, timeout, jobs, cache)
     notebook = merge([s.notebook for s in sources], deck_title(sources))
-    deck = render_through(cache, notebook)
+    deck = render_through(cache, notebook, chosen)
     written: set[Path] = set()
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
@@ -105,7 +109,7 @@ def execute_all(
             cache.store(source, result.imported)
 
 
-def render_through(cache: ExecutionCache | None, notebook: NotebookNode) -> str:
+def render_through(cache: ExecutionCache | None, notebook: NotebookNode, theme: Theme) -> str:
     """render(), or the deck it made last time from the same notebook, template and packages.
 
     Rendering takes seconds (nbconvert sanitizes every cell, then reparses the whole page), so a
@@ -113,7 +117,7 @@ def render_through(cache: ExecutionCache | None, notebook: NotebookNode) -> str:
     """
     assets = reveal_assets()
     if cache is None:
-        return render(notebook, assets)
+        return render(notebook, assets, theme)
     templates = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
     key = digest(
         [
@@ -121,6 +125,8 @@ def render_through(cache: ExecutionCache | None, notebook: NotebookNode) -> str:
             file_digest(Path(render_module.__file__)),  # render()'s own settings
             [(str(path.relative_to(TEMPLATES)), file_digest(path)) for path in templates],
             assets,
+            theme.resources(),
+            theme.pygments_style,
             notebook.metadata,
             # jupytext gives cells new random ids on every read: they are not content
             [{k: v for k, v in cell.items() if k != "id"} for cell in notebook.cells],
@@ -128,6 +134,6 @@ def render_through(cache: ExecutionCache | None, notebook: NotebookNode) -> str:
     )
     deck = cache.load_deck(key)
     if deck is None:
-        deck = render(notebook, assets)
+        deck = render(notebook, assets, theme)
         cache.store_deck(key, deck)
     return deck

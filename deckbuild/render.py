@@ -10,9 +10,11 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from deckbuild.errors import BuildError
+from deckbuild.layouts import with_title_fields
 from deckbuild.mainpath import arrange, total_seconds
 from deckbuild.paths import TEMPLATE_NAME, TEMPLATES
 from deckbuild.sources import Source
+from deckbuild.theme import DEFAULT_THEME, THEMES, Theme
 
 
 def merge(notebooks: Sequence[NotebookNode], title: str) -> NotebookNode:
@@ -21,7 +23,7 @@ def merge(notebooks: Sequence[NotebookNode], title: str) -> NotebookNode:
     merged.metadata = dict(notebooks[0].metadata) if notebooks else {}
     merged.metadata["title"] = title
     merged.metadata.setdefault("language_info", {"name": "python"})
-    merged.cells.extend(arrange(notebooks))
+    merged.cells.extend(arrange(with_title_fields(notebooks)))
     merged.metadata["deck_total_seconds"] = total_seconds(merged.cells)
     return merged
 
@@ -37,9 +39,10 @@ def deck_title(sources: Sequence[Source]) -> str:
     return "Slides"
 
 
-def exporter_config() -> Config:
-    """nbconvert's settings: the remove-* tags hide what they name."""
+def exporter_config(theme: Theme = THEMES[DEFAULT_THEME]) -> Config:
+    """nbconvert's settings: the remove-* tags hide what they name; the theme's code colours."""
     config = Config()
+    config.CSSHTMLHeaderPreprocessor.style = theme.pygments_style
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
     config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
@@ -47,16 +50,19 @@ def exporter_config() -> Config:
     return config
 
 
-def render(notebook: NotebookNode, assets: Mapping[str, str]) -> str:
+def render(
+    notebook: NotebookNode, assets: Mapping[str, str], theme: Theme = THEMES[DEFAULT_THEME]
+) -> str:
     """The deck's HTML, with nothing loaded from outside; assets are inline.reveal_assets()."""
     from nbconvert.exporters import SlidesExporter  # 0.4 s to import: only when rendering
 
     exporter = SlidesExporter(  # type: ignore[no-untyped-call]
-        config=exporter_config(),
+        config=exporter_config(theme),
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES)],
     )
-    resources = {"offline": dict(assets)}  # reveal.js settings live in the template
+    # reveal.js settings live in the template
+    resources = {"offline": dict(assets), "deck_theme": theme.resources()}
     try:
         body, _ = exporter.from_notebook_node(notebook, resources=resources)
     except ValueError as error:  # e.g. "All cells are hidden, cannot create slideshow"

@@ -14,6 +14,7 @@ from nbformat import NotebookNode
 from nbformat.validator import NotebookValidationError
 
 from deckbuild.errors import BuildError, warn
+from deckbuild.layouts import LAYOUT_KEY, check_header, check_layout
 from deckbuild.paths import DEFAULT_SOURCES, ROOT, display_path
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-", ""}
@@ -107,6 +108,7 @@ def read_source(path: Path) -> Source:
     for index, cell in enumerate(notebook.cells):
         check_metadata(source, index, cell)
         cell.id = cell_id(path, index)
+    check_header(notebook, display_path(path), source.where)
     return source
 
 
@@ -164,6 +166,8 @@ def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
         check_steps(source, index, cell)
     if MINUTES_KEY in metadata:
         check_minutes(source, index, cell)
+    if LAYOUT_KEY in metadata:
+        check_layout(cell, source.where(index))
 
 
 def check_minutes(source: Source, index: int, cell: NotebookNode) -> None:

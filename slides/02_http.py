@@ -120,7 +120,7 @@ async def fetch_image_async(url: str) -> bytes:
 # `__enter__` returns None), in the next one `Incompatible return value type (got
 # "Coroutine[Any, Any, bytes]", expected "bytes")` with the note `Maybe you forgot to use "await"?`.
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Fix the `with` and the first `await`, forget the second:
 
 # %% tags=["raises-exception"] raises="TypeError"

@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} layout="section"
 # # Example time: Kafka
 #
 # Bridging a callback-based library with `asyncio`

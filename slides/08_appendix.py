@@ -123,7 +123,7 @@ async def serving(
 # on that loop would stall with them, so the slides' server gets its own loop in its own
 # thread.
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-10|12-28"
 import concurrent.futures
 import threading
 from collections.abc import Iterator
@@ -202,7 +202,7 @@ async def main() -> None:
 # No pictures are copied from anywhere: matplotlib draws each one the first time it is asked
 # for, and `functools.cache` keeps the PNG bytes.
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-11|13-28"
 import io
 
 from matplotlib.axes import Axes
@@ -236,7 +236,7 @@ def to_png(fig: Figure) -> bytes:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A cat for every status
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-10|11-19|22-30"
 def draw_cat_face(ax: Axes, fur: str, happy: bool) -> None:
     """A cat face centred at (5, 7.4): ears, head, eyes, nose, mouth and whiskers."""
     for side in (1, -1):  # right half, then its mirror image
@@ -272,7 +272,7 @@ def status_cat_png(status: HTTPStatus) -> bytes:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### And the dinosaur
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-11|12-21|22-31"
 @functools.cache
 def t_rex_png() -> bytes:
     """A green tyrannosaur facing right, as PNG bytes (drawn once)."""
