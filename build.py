@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the talk: execute percent-format slides into one offline reveal.js deck, extract examples.
 
-    python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS] [--jobs N] [--no-cache]
+    python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS] [--jobs N] [--no-cache] [-q]
                           [--theme light|dark]
     python build.py extract [--check] [SOURCES...]
     python build.py serve [SOURCES...] [--port N] [--out DIR]
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deckbuild.cache import ExecutionCache
-from deckbuild.errors import BuildError, error_line
+from deckbuild.errors import BuildError, error_line, show_warnings
 from deckbuild.extract import extract
 from deckbuild.paths import (
     DEFAULT_CACHE,
@@ -33,6 +33,7 @@ from deckbuild.paths import (
 )
 from deckbuild.pdf import print_pdf
 from deckbuild.pipeline import build
+from deckbuild.progress import progress_for
 from deckbuild.serve import present, serve
 from deckbuild.theme import THEMES
 
@@ -110,6 +111,12 @@ def parser() -> argparse.ArgumentParser:
         help="light for a lit room, dark for a dark one (default: [tool.deckbuild] theme "
         "in pyproject.toml, else light); only the rendering changes, nothing runs again",
     )
+    build_cmd.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print errors only: no progress, no summary, no warnings",
+    )
 
     extract_cmd = commands.add_parser(
         "extract",
@@ -162,8 +169,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             cache = ExecutionCache(cache_folder()) if args.use_cache else None
-            index = build(args.sources, args.out, args.timeout, args.jobs, cache, args.theme)
-            print(f"wrote {display_path(index)}", file=sys.stderr)
+            show_warnings(not args.quiet)
+            progress = progress_for(args.quiet)  # a line per source, then the summary
+            build(args.sources, args.out, args.timeout, args.jobs, cache, progress, args.theme)
             return 0
         if args.command == "extract":
             return extract(args.sources, args.examples, args.check)

@@ -67,7 +67,7 @@ class Bench:
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-        executed = sum(line.startswith("executing ") for line in done.stderr.splitlines())
+        executed = sum(line.startswith("executed ") for line in done.stderr.splitlines())
         return Run(elapsed, executed)
 
     def cold(self, jobs: int) -> Run:

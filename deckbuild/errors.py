@@ -17,6 +17,14 @@ def error_line(error: BuildError) -> str:
     return f"{ERROR_PREFIX} {error}"
 
 
+SHOWN = {"warnings": True}  # `build.py build -q` turns warnings off: errors only
+
+
+def show_warnings(shown: bool) -> None:
+    SHOWN["warnings"] = shown
+
+
 def warn(message: str) -> None:
-    """Print a named warning on stderr; the build goes on."""
-    print(f"{WARNING_PREFIX} {message}", file=sys.stderr, flush=True)
+    """Print a named warning on stderr (unless -q turned them off); the build goes on."""
+    if SHOWN["warnings"]:
+        print(f"{WARNING_PREFIX} {message}", file=sys.stderr, flush=True)

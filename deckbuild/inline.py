@@ -7,11 +7,10 @@ import mimetypes
 import re
 from pathlib import Path
 
-from deckbuild.errors import BuildError
+from deckbuild.errors import BuildError, warn
 from deckbuild.paths import REVEAL, TEMPLATE_NAME, TEMPLATES, display_path
 from deckbuild.sources import Source
 
-REVEAL_THEME = "white"
 MARKDOWN_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 HTML_IMAGE = re.compile(r"(<img\b[^>]*?\bsrc=)([\"'])([^\"']+)\2", re.IGNORECASE)
 CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
@@ -50,10 +49,21 @@ def inline_images(source: Source) -> None:
         cell.source = HTML_IMAGE.sub(lambda m: m[1] + m[2] + embed(m[3], m.start()) + m[2], text)
 
 
-def inline_css(path: Path) -> str:
-    """A stylesheet with its @imports and url()s inlined, so that it loads nothing."""
-    css = path.read_text(encoding="utf-8")
-    css = CSS_IMPORT.sub(lambda m: inline_css((path.parent / m[1]).resolve()), css)
+def inline_css(path: Path, css: str | None = None) -> str:
+    """A stylesheet (path's, or css read from path) with its @imports and url()s inlined.
+
+    An @import of a web address (a theme's web font) is left out with a warning: the deck
+    loads nothing from outside, so the browser falls back to the next font the theme names.
+    """
+    css = path.read_text(encoding="utf-8") if css is None else css
+
+    def include(match: re.Match[str]) -> str:
+        if re.match(r"^([a-z]+:)?//", match[1], re.IGNORECASE):
+            warn(f"{display_path(path)}: @import {match[1]} left out (the deck stays offline)")
+            return ""
+        return inline_css((path.parent / match[1]).resolve())
+
+    css = CSS_IMPORT.sub(include, css)
 
     def embed(match: re.Match[str]) -> str:
         target = match[2]
@@ -72,15 +82,15 @@ def inline_js(path: Path) -> str:
     return path.read_text(encoding="utf-8").replace("</script", "<\\/script")
 
 
-def reveal_assets() -> dict[str, str]:
-    """reveal.js, its theme, the notes plugin and our stage styles, as text for the template."""
-    files = [REVEAL / "reveal.css", REVEAL / "theme" / f"{REVEAL_THEME}.css", REVEAL / "reveal.js"]
+def reveal_assets(theme: str = "white") -> dict[str, str]:
+    """reveal.js, a theme, the notes plugin and our stage styles, as text for the template."""
+    files = [REVEAL / "reveal.css", REVEAL / "theme" / f"{theme}.css", REVEAL / "reveal.js"]
     missing = [display_path(f) for f in files if not f.is_file()]
     if missing:
         raise BuildError(f"reveal.js is not installed ({', '.join(missing)}): run `npm ci`")
     return {
         "reveal_css": inline_css(REVEAL / "reveal.css"),
-        "theme_css": inline_css(REVEAL / "theme" / f"{REVEAL_THEME}.css"),
+        "theme_css": inline_css(REVEAL / "theme" / f"{theme}.css"),
         "deck_css": inline_css(TEMPLATES / TEMPLATE_NAME / "static" / "deck.css"),
         "reveal_js": inline_js(REVEAL / "reveal.js"),
         "notes_js": inline_js(REVEAL / "plugin" / "notes.js"),

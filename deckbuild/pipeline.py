@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -17,9 +17,12 @@ from deckbuild.cache import ExecutionCache, digest, environment_fingerprint, fil
 from deckbuild.errors import BuildError
 from deckbuild.execute import Executed, execute, execute_in_worker
 from deckbuild.extract import collect_examples, module_text
-from deckbuild.inline import inline_images, reveal_assets
+from deckbuild.inline import inline_images
+from deckbuild.math import Typesetter
 from deckbuild.paths import TEMPLATES, display_path, write_atomically
+from deckbuild.progress import Progress
 from deckbuild.render import deck_title, merge, render
+from deckbuild.settings import load_settings
 from deckbuild.sources import Source, read_source, resolve_sources
 from deckbuild.theme import Theme, choose_theme
 
@@ -30,24 +33,47 @@ def build(
     timeout: int,
     jobs: int = 1,
     cache: ExecutionCache | None = None,
+    progress: Progress | None = None,
     theme: str | None = None,
 ) -> Path:
     """Execute and render the sources into out/index.html; nothing is written unless all succeed.
 
-    Without a cache every source runs and the deck is rendered anew. The theme is a name from
-    deckbuild.theme, or None for the project's setting.
+    Without a cache every source runs and the deck is rendered anew. progress hears of each
+    source as it finishes and of the deck written (plain lines on stderr by default). The theme
+    is a name from deckbuild.theme, or None for the project's setting.
     """
-    chosen = choose_theme(theme)
+    progress = progress or Progress()
+    try:
+        return build_with(patterns, out, timeout, jobs, cache, progress, theme)
+    finally:
+        progress.close()
+
+
+def build_with(
+    patterns: Sequence[str],
+    out: Path,
+    timeout: int,
+    jobs: int,
+    cache: ExecutionCache | None,
+    progress: Progress,
+    theme: str | None = None,
+) -> Path:
     paths = resolve_sources(patterns)
     check_writable(out)
     sources = [read_source(path) for path in paths]
     for name, fragments in collect_examples(sources).items():
         module_text(name, fragments)  # refuse what extract would refuse, before any kernel runs
+    settings = load_settings(sources)
+    math = Typesetter()
     for source in sources:
         inline_images(source)
-    execute_all(sources, timeout, jobs, cache)
-    notebook = merge([s.notebook for s in sources], deck_title(sources))
-    deck = render_through(cache, notebook, chosen)
+        math.take_out(source)
+    math.typeset()  # a formula KaTeX cannot read fails the build before any kernel runs
+    execute_all(sources, timeout, jobs, cache, progress)
+    progress.rendering()
+    notebook = merge([math.notebook(s) for s in sources], deck_title(sources))
+    chosen = choose_theme(theme, settings.pyproject)
+    deck = math.put_in(render_through(cache, notebook, settings.assets(), chosen))
     written: set[Path] = set()
     for source in sources:
         notebook_path = out / "notebooks" / f"{source.path.stem}.ipynb"
@@ -58,6 +84,7 @@ def build(
         old.unlink()  # a reader should find only the notebooks of this deck
     index = out / "index.html"
     write_atomically(index, deck)
+    progress.done(index, notebook)
     return index
 
 
@@ -73,27 +100,35 @@ def check_writable(out: Path) -> None:
 
 
 def execute_all(
-    sources: Sequence[Source], timeout: int, jobs: int, cache: ExecutionCache | None
+    sources: Sequence[Source],
+    timeout: int,
+    jobs: int,
+    cache: ExecutionCache | None,
+    progress: Progress,
 ) -> None:
     """Execute what the cache cannot supply, jobs kernels at a time; errors in source order."""
-    pending = [s for s in sources if not (cache and cache.reuse(s))]
+    pending: list[Source] = []
     for source in sources:
-        state = "executing" if source in pending else "reusing cached outputs of"
-        print(f"{state} {source.name}", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        if cache and cache.reuse(source):
+            progress.finished(source, False, time.perf_counter() - started)
+        else:
+            pending.append(source)
+    progress.executing(pending)
     results: dict[int, Executed | BuildError] = {}
     if jobs <= 1 or len(pending) <= 1:
         for index, source in enumerate(pending):
-            results[index] = execute(source, timeout)
+            results[index], seconds = execute_timed(source, timeout)
+            progress.finished(source, True, seconds)
     else:
         context = multiprocessing.get_context("spawn")  # no fork of a process with threads
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(execute_in_worker, source, timeout) for source in pending]
+            futures = {
+                pool.submit(execute_timed, source, timeout, True): index
+                for index, source in enumerate(pending)
+            }
             try:
-                for index, future in enumerate(futures):
-                    try:
-                        results[index] = future.result()
-                    except BuildError as error:
-                        results[index] = error
+                collect(futures, pending, results, progress)
             except KeyboardInterrupt:
                 for future in futures:
                     future.cancel()
@@ -109,13 +144,41 @@ def execute_all(
             cache.store(source, result.imported)
 
 
-def render_through(cache: ExecutionCache | None, notebook: NotebookNode, theme: Theme) -> str:
+def execute_timed(source: Source, timeout: int, worker: bool = False) -> tuple[Executed, float]:
+    """execute() (in a pool process if worker), and how long it took there, in seconds."""
+    started = time.perf_counter()
+    result = execute_in_worker(source, timeout) if worker else execute(source, timeout)
+    return result, time.perf_counter() - started
+
+
+def collect(
+    futures: Mapping[Future[tuple[Executed, float]], int],
+    pending: Sequence[Source],
+    results: dict[int, Executed | BuildError],
+    progress: Progress,
+) -> None:
+    """Each source's result or error as its kernel finishes, told to progress in that order."""
+    for future in as_completed(futures):
+        index = futures[future]
+        try:
+            results[index], seconds = future.result()
+        except BuildError as error:
+            results[index] = error
+            continue
+        progress.finished(pending[index], True, seconds)
+
+
+def render_through(
+    cache: ExecutionCache | None,
+    notebook: NotebookNode,
+    assets: Mapping[str, str],
+    theme: Theme,
+) -> str:
     """render(), or the deck it made last time from the same notebook, template and packages.
 
     Rendering takes seconds (nbconvert sanitizes every cell, then reparses the whole page), so a
     rebuild that changed nothing reuses the last deck. Only the latest deck is kept.
     """
-    assets = reveal_assets()
     if cache is None:
         return render(notebook, assets, theme)
     templates = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())

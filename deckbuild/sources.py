@@ -37,6 +37,17 @@ IGNORED_TAGS = {
     "hide-cell": "Jupyter Book's collapsed cell: a slide cannot expand it, use remove-cell",
     "parameters": "papermill's parameters cell: it runs as an ordinary cell",
 }
+# Cell metadata: ours (slideshow, tags, raises, steps, minutes, layout), and what Jupyter,
+# JupyterLab, VS Code and jupytext write for their own use, which a deck ignores. Anything else is
+# a named warning.
+CELL_KEYS = {"slideshow", "tags", "raises", "steps", MINUTES_KEY, LAYOUT_KEY}
+EDITOR_KEYS = {
+    *("collapsed", "scrolled", "jupyter", "execution", "editable", "deletable", "name"),
+    *("trusted", "ExecuteTime", "vscode", "pycharm", "lines_to_next_cell", "title"),
+}
+IGNORED_KEYS = {
+    "cell_style": "RISE's side-by-side cells: the deck shows cells one under the other",
+}
 MODULE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 # steps="1-4|6-12|14": `|` separates the steps, `,` the parts of one; a part is a line or a range.
 LINE_RANGE = re.compile(r"([0-9]+)(?:\s*-\s*([0-9]+))?")
@@ -164,6 +175,9 @@ def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
         raise BuildError(f"{source.where(index)}: `raises` needs the raises-exception tag too")
     if "steps" in metadata:
         check_steps(source, index, cell)
+    for key in sorted(metadata.keys() - CELL_KEYS - EDITOR_KEYS):
+        reason = IGNORED_KEYS.get(key, f"not one of {', '.join(sorted(CELL_KEYS))}")
+        warn(f"{source.where(index)}: cell metadata {key!r} has no effect here ({reason})")
     if MINUTES_KEY in metadata:
         check_minutes(source, index, cell)
     if LAYOUT_KEY in metadata:

@@ -55,9 +55,9 @@ def theme_named(name: str, where: str = "--theme") -> Theme:
     raise BuildError(f"{where}: unknown theme {name!r} ({hint})")
 
 
-def project_theme(pyproject: Path = ROOT / "pyproject.toml") -> Theme:
+def project_theme(pyproject: Path | None = ROOT / "pyproject.toml") -> Theme:
     """The theme pyproject.toml's [tool.deckbuild] sets, else the default (light)."""
-    if not pyproject.is_file():
+    if pyproject is None or not pyproject.is_file():
         return THEMES[DEFAULT_THEME]
     try:
         settings = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -69,6 +69,6 @@ def project_theme(pyproject: Path = ROOT / "pyproject.toml") -> Theme:
     return theme_named(table[SETTING], f"{display_path(pyproject)}: {SETTINGS_TABLE} {SETTING}")
 
 
-def choose_theme(name: str | None, pyproject: Path = ROOT / "pyproject.toml") -> Theme:
+def choose_theme(name: str | None, pyproject: Path | None = ROOT / "pyproject.toml") -> Theme:
     """The command line's --theme if given, else the project's setting."""
     return theme_named(name) if name is not None else project_theme(pyproject)

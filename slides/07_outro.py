@@ -5,7 +5,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"} minutes=2
-# # Thank you! Questions?
+# # Thank you! Any questions?
 #
 # This isn't your last chance: grab me afterwards, or take the examples home. Every one of
 # them is a small module in `examples/` with its own tests, and they run without internet.

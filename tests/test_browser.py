@@ -222,6 +222,17 @@ def test_speaker_notes_match_the_notes_cells(session: Session, declared: list[Su
     assert mismatched == []
 
 
+def test_the_pacing_timer_is_set_from_the_section_budgets(session: Session) -> None:
+    """totalTime is the sum of the main slides' data-timing, and every main slide has its share."""
+    total = session.page.evaluate("() => Reveal.getConfig().totalTime")
+    require(total, "the deck has no `minutes` budgets")
+    timings = session.page.evaluate(
+        "() => Reveal.getSlides().map(s => parseInt(s.dataset.timing || '0', 10))"
+    )
+    assert total == sum(timings)
+    assert all(seconds > 0 for seconds in timings), "a main slide without time"
+
+
 def test_s_opens_the_speaker_view(session: Session, declared: list[Subslide]) -> None:
     """Pressing S opens the notes plugin's speaker view, showing the current slide's notes."""
     slide = next((s for s in declared if s.notes), None)
@@ -237,6 +248,11 @@ def test_s_opens_the_speaker_view(session: Session, declared: list[Subslide]) ->
         notes = popup.locator(".speaker-controls-notes")
         notes.get_by_text(" ".join(words)[:40]).first.wait_for(timeout=10_000)
         assert "Speaker" in popup.title()
+        if session.page.evaluate("() => Reveal.getConfig().totalTime"):
+            # the section budgets set the pacing timer, which the notes plugin shows only then
+            popup.locator(".speaker-controls-time .pacing").wait_for(
+                state="visible", timeout=10_000
+            )
     finally:
         popup.close()
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -194,3 +195,16 @@ def test_help_explains_each_command() -> None:
     ).stdout
     assert "build" in help_text
     assert "extract" in help_text
+
+
+def test_the_page_has_a_title_description_and_language(deck: str) -> None:
+    """A published deck names itself: the first heading, [tool.deckbuild]'s description and lang."""
+    table = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    soup = BeautifulSoup(deck, "html.parser")
+    assert soup.title is not None
+    assert soup.title.string == "Fixture deck"
+    description = soup.select_one('head meta[name="description"]')
+    assert description is not None
+    assert description["content"] == table["deckbuild"]["description"]
+    assert soup.html is not None
+    assert soup.html["lang"] == table["deckbuild"]["lang"]

@@ -20,7 +20,7 @@ import wcag_contrast_ratio  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from deckbuild.chromium import CHROMIUM_ARGS
-from deckbuild.inline import reveal_assets
+from deckbuild.settings import DeckSettings
 from deckbuild.render import merge, render
 from deckbuild.theme import THEMES
 from tests.presenting import read_notebook, require_deck_and_chromium, source_paths
@@ -163,7 +163,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     decks: dict[str, Path] = {}
     for name, theme in THEMES.items():
         path = folder / f"{name}.html"
-        path.write_text(render(merge(notebooks, "Themes"), reveal_assets(), theme), "utf-8")
+        path.write_text(render(merge(notebooks, "Themes"), DeckSettings().assets(), theme), "utf-8")
         decks[name] = path
     return decks
 

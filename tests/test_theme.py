@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from deckbuild.errors import BuildError
-from deckbuild.inline import reveal_assets
+from deckbuild.settings import DeckSettings
 from deckbuild.render import merge, render
 from deckbuild.sources import read_source
 from deckbuild.theme import THEMES, choose_theme, project_theme, theme_named
@@ -125,7 +125,8 @@ def designed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BeautifulSou
     source = read_source(path)
     return {
         name: BeautifulSoup(
-            render(merge([source.notebook], "The talk"), reveal_assets(), theme), "html.parser"
+            render(merge([source.notebook], "The talk"), DeckSettings().assets(), theme),
+            "html.parser",
         )
         for name, theme in THEMES.items()
     }
