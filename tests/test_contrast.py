@@ -20,8 +20,8 @@ import wcag_contrast_ratio  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from deckbuild.chromium import CHROMIUM_ARGS
-from deckbuild.settings import DeckSettings
 from deckbuild.render import merge, render
+from deckbuild.settings import DeckSettings
 from deckbuild.theme import THEMES
 from tests.presenting import read_notebook, require_deck_and_chromium, source_paths
 

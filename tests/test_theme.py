@@ -11,8 +11,8 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from deckbuild.errors import BuildError
-from deckbuild.settings import DeckSettings
 from deckbuild.render import merge, render
+from deckbuild.settings import DeckSettings
 from deckbuild.sources import read_source
 from deckbuild.theme import THEMES, choose_theme, project_theme, theme_named
 
