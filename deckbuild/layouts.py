@@ -5,10 +5,10 @@ A slide file's jupytext header may describe its talk for the title slide:
     # ---
     # jupyter:
     #   title_slide:
-    #     subtitle: Concurrency in Python, one thread at a time
-    #     speaker: Tom Manderson
-    #     event: UQCS
     #     date: 2019
+    #     event: UQCS
+    #     speaker: Tom Manderson
+    #     subtitle: Concurrency in Python, one thread at a time
     # ---
 
 and a markdown cell that starts a slide marks it `layout="title"` (its heading is the title)

@@ -65,7 +65,8 @@ class DeckSettings:
     description: str = ""
     lang: str = "en"
     origins: dict[str, str] = dataclasses.field(default_factory=dict)  # key -> the source
-    pyproject: Path | None = None  # the project's file: deckbuild/theme.py reads its theme there
+    # the project's file, where deckbuild/theme.py reads the theme; not a setting itself
+    pyproject: Path | None = dataclasses.field(default=None, compare=False)
 
     def reveal_options(self) -> str:
         """The options for Reveal.initialize as a JSON object, safe inside <script>."""

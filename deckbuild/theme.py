@@ -14,7 +14,7 @@ from pathlib import Path
 
 from deckbuild.errors import BuildError
 from deckbuild.inline import inline_css
-from deckbuild.paths import ROOT, TEMPLATE_NAME, TEMPLATES, display_path
+from deckbuild.paths import REVEAL, ROOT, TEMPLATE_NAME, TEMPLATES, display_path
 
 SETTINGS_TABLE = "[tool.deckbuild]"
 SETTING = "theme"
@@ -52,6 +52,8 @@ def theme_named(name: str, where: str = "--theme") -> Theme:
         return THEMES[name]
     close = difflib.get_close_matches(str(name), list(THEMES), n=1, cutoff=0.5)
     hint = f"did you mean {close[0]}?" if close else f"use one of {', '.join(THEMES)}"
+    if (REVEAL / "theme" / f"{name}.css").is_file():
+        hint = f"use {' or '.join(THEMES)}; reveal.js's themes go in {SETTINGS_TABLE[:-1]}.rise]"
     raise BuildError(f"{where}: unknown theme {name!r} ({hint})")
 
 

@@ -3,10 +3,10 @@
 #   jupytext:
 #     formats: py:percent
 #   title_slide:
-#     subtitle: Coroutines, tasks and the event loop, in one thread
-#     speaker: Tom Manderson
-#     event: A live-coding talk, every example run
 #     date: December 2026
+#     event: A live-coding talk, every example run
+#     speaker: Tom Manderson
+#     subtitle: Coroutines, tasks and the event loop, in one thread
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"} minutes=6 layout="title"

@@ -66,6 +66,9 @@ def test_an_unknown_theme_is_an_error_naming_where_it_was_set(tmp_path: Path) ->
         project_theme(path)
     with pytest.raises(BuildError, match="did you mean dark"):
         theme_named("drak")
+    reveal = pyproject(tmp_path, '[tool.deckbuild]\ntheme = "sky"\n')
+    with pytest.raises(BuildError, match=r"reveal.js's themes go in \[tool.deckbuild.rise\]"):
+        project_theme(reveal)
 
 
 def test_build_refuses_an_unknown_theme_option() -> None:
