@@ -49,10 +49,17 @@ lint: setup ## ruff and mypy --strict on the Python, actionlint on .github/workf
 	         "(pip install -e '.[dev,workflows]' where github.com is reachable)"; \
 	fi
 
+# the tests that drive Chromium (and the build and present servers it talks to)
+BROWSER_TESTS := tests/test_browser.py tests/test_pdf.py tests/test_present_browser.py \
+	tests/test_serve.py tests/test_steps.py tests/test_math.py tests/test_settings.py
+
 test: setup ## check examples/ for drift, lint, build the deck, run the whole suite
 	$(PY) build.py extract --check
 	$(MAKE) --no-print-directory lint deck
-	$(PY) -m pytest -n 3 --dist loadfile  # a test file's tests share one process and its fixtures
+	@# The rest in asyncio's debug mode, with -X dev's warnings (errors, under filterwarnings): a
+	@# coroutine never awaited, an unclosed socket, a call from the wrong thread fails its test.
+	PYTHONASYNCIODEBUG=1 $(PY) -X dev -m pytest -n 3 --dist loadfile $(BROWSER_TESTS:%=--ignore=%)
+	$(PY) -m pytest -n 3 --dist loadfile $(BROWSER_TESTS)  # a file's tests share one process
 
 test-all: ## run `make test` on each Python in PYTHONS (3.11 3.12 3.13) the machine has, e.g. via pyenv
 	@set -e; for version in $(PYTHONS); do \

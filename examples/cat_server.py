@@ -13,10 +13,12 @@ import functools
 import io
 import os
 import threading
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from http import HTTPStatus
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Arc, Circle, Ellipse, Polygon
@@ -53,8 +55,9 @@ async def handle_t_rex(request: web.Request) -> web.Response:
 
 def make_app(latency: float = DEFAULT_LATENCY) -> web.Application:
     """The http.cat stand-in as an aiohttp application."""
-    app = web.Application()
+    app = web.Application(middlewares=[count_connections])
     app[LATENCY] = latency
+    app[CONNECTIONS] = ConnectionCounter()
     app.router.add_get(T_REX_PATH, handle_t_rex)  # before the catch-all /{status}
     app.router.add_get("/{status}", handle_status)
     return app
@@ -64,9 +67,18 @@ async def start_server(
     host: str = "127.0.0.1", port: int = 0, latency: float = DEFAULT_LATENCY
 ) -> tuple[web.AppRunner, str]:
     """Start serving in the background; return the runner and the base URL (port 0: any free)."""
-    runner = web.AppRunner(make_app(latency), access_log=None)
+    # a request is cancelled when its client hangs up, or half a second after we stop
+    runner = web.AppRunner(
+        make_app(latency), access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+    )
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    starting = asyncio.create_task(web.TCPSite(runner, host, port).start())
+    try:
+        await asyncio.shield(starting)  # OSError here if the port is taken
+    except BaseException:  # that, or a cancellation: undo it all before the caller hears
+        await asyncio.wait([starting])  # cancelled? start() ends first, so cleanup() closes it
+        await runner.cleanup()
+        raise
     bound_host, bound_port = runner.addresses[0][:2]
     if ":" in bound_host:  # an IPv6 address needs brackets in a URL
         bound_host = f"[{bound_host}]"
@@ -228,6 +240,29 @@ def t_rex_png() -> bytes:
             ax.add_patch(Polygon([(x - 0.2, 7.7), (x + 0.2, 7.7), (x, 7.35)], facecolor="white"))
         ax.add_patch(Circle((8.2, 8.5), 0.22, facecolor="black"))  # eye
         return to_png(fig)
+
+
+class ConnectionCounter:
+    """The connections a server's requests arrived on: each counted the first time it is seen."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self._seen: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()  # still open
+
+    def saw(self, transport: asyncio.BaseTransport | None) -> None:
+        if transport is not None and transport not in self._seen:
+            self._seen.add(transport)
+            self.opened += 1
+
+
+CONNECTIONS = web.AppKey("connections", ConnectionCounter)
+
+
+@web.middleware
+async def count_connections(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Note the request's connection in the app's ConnectionCounter, then handle the request."""
+    request.app[CONNECTIONS].saw(request.transport)
+    return await handler(request)
 
 
 if __name__ == "__main__":  # not run on the slide: the kernel is already running a loop

@@ -54,15 +54,22 @@ async def main(
     idle_timeout: float = IDLE_TIMEOUT,
     started: asyncio.Future[int] | None = None,
 ) -> None:
-    """Serve echo clients until cancelled; `started` gets the port once we are listening."""
-    # one TaskGroup holds the server and every client: cancelling main cancels them together
-    async with asyncio.TaskGroup() as tasks:
+    """Serve echo clients until cancelled; `started` gets the port, or why we could not listen."""
+    tasks = asyncio.TaskGroup()  # the server and every client: cancelling main cancels them all
 
-        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            tasks.create_task(handle_echo(reader, writer, idle_timeout))
+    def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tasks.create_task(handle_echo(reader, writer, idle_timeout))
 
-        server = await asyncio.start_server(on_connect, host, port)
-        tasks.create_task(server.serve_forever())  # closes the server when cancelled
+    try:
+        server = await asyncio.start_server(on_connect, host, port, start_serving=False)
+    except OSError as exc:  # e.g. the port is taken
+        if started is None or started.done():
+            raise
+        started.set_exception(exc)  # the error is the caller's now, as with Trio's started()
+        return
+    async with server, tasks:  # on the way out: the tasks end first, then the server closes
+        await server.start_serving()  # listen: clients can connect from here on
+        tasks.create_task(server.serve_forever())  # serves until cancelled
         bound_port: int = server.sockets[0].getsockname()[1]
         print(f"server: listening on {host}:{bound_port}")
         if started is not None:

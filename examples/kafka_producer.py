@@ -8,12 +8,15 @@ Do not edit: edit the slide, then run the command again.
 import asyncio
 import functools
 import threading
+import time
 from asyncio import Future
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any, Self
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from examples.kafka_cluster import kafka_cluster
 
 POLL_TIMEOUT = 0.1  # poll() returns as soon as a report arrives; this only bounds close()
 
@@ -38,20 +41,27 @@ class PollThread:
     def __init__(self, producer: Producer, on_reports: Callable[[list[Report]], None]) -> None:
         self._producer, self._on_reports = producer, on_reports
         self._loop = asyncio.get_running_loop()
-        self._reports: list[Report] = []  # filled by on_delivery() during one poll()
+        self._reports: list[Report] = []  # filled by on_delivery() during poll() or flush()
+        self._lock = threading.Lock()  # guards _reports: two threads fill it, one empties it
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-poll", daemon=True)
         self._thread.start()
 
     def on_delivery(self, future: Future[Message], error: KafkaError | None, msg: Message) -> None:
         # runs inside poll() or flush(), in the thread that called them: not the loop's
-        self._reports.append((future, error, msg))
+        with self._lock:
+            self._reports.append((future, error, msg))
+
+    def _take(self) -> list[Report]:
+        # without the lock, an append racing this swap can land in a list already handed over
+        with self._lock:
+            reports, self._reports = self._reports, []
+        return reports
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             self._producer.poll(POLL_TIMEOUT)
-            if self._reports:
-                reports, self._reports = self._reports, []
+            if reports := self._take():
                 try:  # one thread-safe call per poll, however many reports it served
                     self._loop.call_soon_threadsafe(self._on_reports, reports)
                 except RuntimeError:  # the loop is closed: nobody is waiting any more
@@ -61,7 +71,7 @@ class PollThread:
         self._stopping.set()
         await asyncio.to_thread(self._thread.join)  # at most one POLL_TIMEOUT
         self._producer.poll(0)  # serves the last reports (of a purge), here on the loop
-        self._on_reports(self._reports)  # the thread is gone: these are ours to hand out
+        self._on_reports(self._take())  # the thread is gone: these are ours to hand out
 
 
 Value = bytes | str  # what librdkafka accepts as a message's value or key
@@ -92,6 +102,8 @@ class Outbox:
         self._poller = PollThread(producer, self._delivered)
         self._produce = functools.partial(try_produce, producer, self._poller.on_delivery)
         self._waiting: deque[Outgoing] = deque()
+        self._flushing: Future[int] | None = None  # flush() in a worker thread
+        self._stopped: asyncio.Task[None] | None = None  # one stop, however many close() calls
 
     def put(self, message: Outgoing) -> None:
         if self._waiting or not self._produce(message):  # behind others, or no room
@@ -99,22 +111,42 @@ class Outbox:
 
     def _delivered(self, reports: list[Report]) -> None:
         settle(reports)
-        while self._waiting and self._produce(self._waiting[0]):  # they made room
-            self._waiting.popleft()
+        while not self._stopped and self._waiting and self._produce(self._waiting[0]):
+            self._waiting.popleft()  # they made room
 
     async def close(self, flush_timeout: float) -> int:
-        """Deliver everything without blocking the loop; fail what is late, count it."""
+        """Deliver what is queued within flush_timeout, then stop; count what was not."""
+        try:
+            return 0 if self._stopped else await self._flush(flush_timeout)
+        finally:  # delivered, late, or cancelled: stop polling, settle every future
+            self._stopped = self._stopped or asyncio.create_task(self._stop())
+            await asyncio.shield(self._stopped)  # cancelled again? the next close() waits
+
+    async def _flush(self, flush_timeout: float) -> int:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + flush_timeout  # one budget for both steps
         if self._waiting:  # the poll thread still runs: its reports make room
             await asyncio.wait([future for future, *_ in self._waiting], timeout=flush_timeout)
+        late = self._fail_waiting(KafkaError._MSG_TIMED_OUT)
+        left = max(0.0, deadline - loop.time())
+        self._flushing = loop.run_in_executor(None, self._producer.flush, left)
+        return late + await asyncio.shield(self._flushing)  # cancelled: _stop() waits for it
+
+    async def _stop(self) -> None:
+        self._fail_waiting(KafkaError._PURGE_QUEUE)  # never handed to librdkafka
+        self._producer.purge()  # what librdkafka still holds fails: its reports say so
+        if self._flushing is not None:
+            await self._flushing  # a flush cut short by a cancellation ends with the purge
+        await self._poller.stop()  # serves the last reports
+        if close := getattr(self._producer, "close", None):  # older clients have none
+            await asyncio.to_thread(close)  # nothing left to flush: quick
+
+    def _fail_waiting(self, code: int) -> int:
         stuck = [future for future, *_ in self._waiting if not future.done()]
         self._waiting.clear()
         for future in stuck:
-            future.set_exception(KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT)))
-        undelivered: int = await asyncio.to_thread(self._producer.flush, flush_timeout)
-        if undelivered:  # fail them now rather than leave their senders waiting forever
-            self._producer.purge()  # their delivery reports say so
-        await self._poller.stop()
-        return len(stuck) + undelivered
+            future.set_exception(KafkaException(KafkaError(code)))
+        return len(stuck)
 
 
 class AsyncProducer:
@@ -138,15 +170,40 @@ class AsyncProducer:
         return await self.produce(topic, value, key)
 
     async def close(self, flush_timeout: float = 30.0) -> None:
-        """Deliver what is still queued without blocking the loop; raise if some of it fails."""
-        if not self._closing:
-            self._closing = True
-            if undelivered := await self._outbox.close(flush_timeout):
-                reason = f"{undelivered} message(s) not delivered within {flush_timeout} s"
-                raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, reason))
+        """Deliver what is queued within flush_timeout, then stop; raise if some of it failed."""
+        self._closing = True
+        if undelivered := await self._outbox.close(flush_timeout):
+            reason = f"{undelivered} message(s) not delivered within {flush_timeout} s"
+            raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, reason))
 
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+# For `python -m examples.kafka_producer`; the slides below measure the producer themselves.
+
+
+async def main(count: int = 1000, topic: str = "kafka-producer-demo") -> None:
+    """Send `count` messages in one gather() and print where they landed and how long it took."""
+    with kafka_cluster() as bootstrap:  # $KAFKA_BOOTSTRAP_SERVERS, else librdkafka's mock
+        start = time.perf_counter()
+        async with AsyncProducer({"bootstrap.servers": bootstrap, "log_level": 2}) as producer:
+            sent = [producer.produce(topic, f"message {i}") for i in range(count)]
+            delivered = await asyncio.gather(*sent)
+        elapsed = time.perf_counter() - start
+    offsets: defaultdict[int, list[int]] = defaultdict(list)
+    for message in delivered:
+        offsets[message.partition() or 0].append(message.offset() or 0)
+    print(f"sent {count} messages to topic {topic!r} on {bootstrap} in {elapsed:.2f} s")
+    for partition, numbers in sorted(offsets.items()):
+        print(
+            f"  partition {partition}: {len(numbers)} messages, offsets "
+            f"{min(numbers)}-{max(numbers)}"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -120,7 +120,7 @@ async def fetch_image_async(url: str) -> bytes:
 # `__enter__` returns None), in the next one `Incompatible return value type (got
 # "Coroutine[Any, Any, bytes]", expected "bytes")` with the note `Maybe you forgot to use "await"?`.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Fix the `with` and the first `await`, forget the second:
 
 # %% tags=["raises-exception"] raises="TypeError"
@@ -172,7 +172,7 @@ display_image(image_data_async, width="100px")
 # block ends, even if reading fails. `ClientTimeout(total=...)` bounds the whole request;
 # requests' `timeout=` bounds each wait for bytes (connecting, then every read), not the total.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # # Takeaways
 # - async context managers are a thing too, and they're different: `async with`
 # - `async for` loops are a thing too

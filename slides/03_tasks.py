@@ -123,7 +123,7 @@ async def fetch_cats_awaited_in_turn(
     return cats
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 start = time.perf_counter()
 cats = await fetch_cats_awaited_in_turn(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")

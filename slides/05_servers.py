@@ -4,24 +4,20 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"} layout="section"
-# # Example time
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=3
+# # Example time: a web app with Sanic
 #
-# - Webapp using sanic
-# - TCP echo server
-# - Bridging a callback-based library for Kafka with `asyncio` (after this)
+# An async web framework: every handler is a coroutine, and the server is `asyncio` underneath.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
+# Example time: a webapp using Sanic, a TCP echo server, then (next section) bridging a
+# callback-based library for Kafka with `asyncio`.
+#
 # Everything in this section runs for real during the build, against servers we start
 # ourselves on 127.0.0.1: no internet needed, and every output you see was produced by the code
 # above it.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## A web app with Sanic
-#
-# An async web framework: every handler is a coroutine, and the server is `asyncio` underneath.
-
-# %% tags=["example:teapot"]
+# %% tags=["example:teapot", "remove-input"]
 import contextlib
 import os
 import socket
@@ -37,9 +33,6 @@ TeapotApp = Sanic[Config, SimpleNamespace]  # Sanic is generic in its config and
 HOST = os.environ.get("TEAPOT_HOST", "127.0.0.1")  # loopback: only this machine can connect
 PORT = int(os.environ.get("TEAPOT_PORT", "8000"))  # 0 lets the OS pick a free port
 
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### One route, one coroutine
 
 # %% tags=["example:teapot"]
 def create_app(name: str = "teapot") -> TeapotApp:
@@ -60,7 +53,7 @@ def create_app(name: str = "teapot") -> TeapotApp:
 # registry of apps by name: a second `Sanic("teapot")` in the same process is an error, which
 # bites in tests and when you re-run a notebook cell.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Running it inside a running event loop
 #
 # Our notebook already runs an event loop, so `app.run()` is out. Sanic's low-level API hands
@@ -96,8 +89,8 @@ async def serving(app: TeapotApp, host: str = HOST, port: int = PORT) -> AsyncIt
 # we shut down. Aborting the transport hangs up just as fast, and Sanic tidies up as it does
 # when a client vanishes. A fault test found it: tests/test_teapot_faults.py.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Making tea
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Making tea (`serving` runs the app on this notebook's loop: deeper →):
 
 # %%
 import aiohttp
@@ -112,7 +105,7 @@ async with serving(app, port=0) as url:
         print(f"  client: {response.headers['Content-Type']}: {await response.text()!r}")
 print("parent: teapot stopped")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Running it the usual way
 #
 # Outside a notebook, `app.run()` takes over the process and its event loop:
@@ -146,8 +139,6 @@ IDLE_TIMEOUT = 10.0  # seconds a client may stall before we hang up
 CHUNK_SIZE = 64 * 1024  # echo whatever has arrived, up to this many bytes at a time
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### One coroutine per client
 
 # %% tags=["example:echo_server"] steps="1-7|8-18|19-21|22-23|24-27|28-31"
 async def handle_echo(
@@ -190,25 +181,32 @@ async def handle_echo(
 # retrieved") or held the connection open forever. This one loops until EOF, gives every client
 # an idle timeout, and tidies up in `finally` whatever happened.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Serving forever (until cancelled)
 
-# %% tags=["example:echo_server"]
+# %% tags=["example:echo_server"] steps="1-8|10-11|13-19|20-27"
 async def main(
     host: str = HOST,
     port: int = PORT,
     idle_timeout: float = IDLE_TIMEOUT,
     started: asyncio.Future[int] | None = None,
 ) -> None:
-    """Serve echo clients until cancelled; `started` gets the port once we are listening."""
-    # one TaskGroup holds the server and every client: cancelling main cancels them together
-    async with asyncio.TaskGroup() as tasks:
+    """Serve echo clients until cancelled; `started` gets the port, or why we could not listen."""
+    tasks = asyncio.TaskGroup()  # the server and every client: cancelling main cancels them all
 
-        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            tasks.create_task(handle_echo(reader, writer, idle_timeout))
+    def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tasks.create_task(handle_echo(reader, writer, idle_timeout))
 
-        server = await asyncio.start_server(on_connect, host, port)
-        tasks.create_task(server.serve_forever())  # closes the server when cancelled
+    try:
+        server = await asyncio.start_server(on_connect, host, port, start_serving=False)
+    except OSError as exc:  # e.g. the port is taken
+        if started is None or started.done():
+            raise
+        started.set_exception(exc)  # the error is the caller's now, as with Trio's started()
+        return
+    async with server, tasks:  # on the way out: the tasks end first, then the server closes
+        await server.start_serving()  # listen: clients can connect from here on
+        tasks.create_task(server.serve_forever())  # serves until cancelled
         bound_port: int = server.sockets[0].getsockname()[1]
         print(f"server: listening on {host}:{bound_port}")
         if started is not None:
@@ -222,12 +220,18 @@ async def main(
 # the clients' handlers would only be cancelled after that: shutting down would take as long as
 # the slowest client (measured: one idle timeout on 3.12 and 3.13, instantly on 3.11). With the
 # server as one more task in the clients' TaskGroup, one cancellation reaches all of them at
-# once. The TaskGroup also keeps the references to the handler tasks that the loop does not
-# keep, and a bug in one handler stops the whole server loudly instead of being logged and
-# forgotten. `started` is the asyncio version of Trio's `task_status.started()`: a future, as on
-# the executor slide, that the caller awaits to learn the port.
+# once. (Python 3.13 adds `server.close_clients()`, another way out; we support 3.11.) The
+# streams protocol has kept a reference to each handler task since 3.11, so nothing is garbage
+# collected either way; the TaskGroup's gift is that a bug in one handler stops the whole
+# server loudly instead of being logged and forgotten. `async with server, tasks` exits right
+# to left: the TaskGroup waits for its tasks, then the server closes its listening socket,
+# also when something fails before serve_forever() starts (hence `start_serving=False`: a
+# cancellation at start_server's own last step would lose a server already listening).
+# `started` is the asyncio version of Trio's `task_status.started()`: a future, as on the
+# executor slide, that the caller awaits to learn the port; if the port is taken, the same
+# await raises main's OSError, at once.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## ...and a client
 
 # %% tags=["example:echo_client"]
@@ -283,7 +287,7 @@ async def one_server_three_clients() -> tuple[asyncio.Task[None], asyncio.Task[l
     print("parent: starting the server")
     started = asyncio.get_running_loop().create_future()
     server_task = asyncio.create_task(main(port=0, started=started))  # keep a reference!
-    port = await started
+    port = await started  # the port, or the OSError that stopped main() from listening
 
     print("parent: starting three clients")
     async with asyncio.timeout(10), asyncio.TaskGroup() as clients:
@@ -298,7 +302,7 @@ async def one_server_three_clients() -> tuple[asyncio.Task[None], asyncio.Task[l
 # %% slideshow={"slide_type": "subslide"}
 server_task, alice = await one_server_three_clients()
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### The clients are done: stop the server
 
 # %%
@@ -308,7 +312,7 @@ server_task.cancel()
 await asyncio.wait([server_task])  # wait for it to finish, without raising its CancelledError here
 print(f"parent: all done! server cancelled: {server_task.cancelled()}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Clients misbehave
 #
 # A client that goes quiet and one that vanishes mid-message don't bother the others.
@@ -324,10 +328,11 @@ async def quiet_client(port: int) -> None:
     await writer.wait_closed()
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### One that pulls the plug
 
 # %%
+import socket
 import struct
 
 
@@ -344,7 +349,7 @@ async def vanishing_client(port: int) -> None:
     writer.transport.abort()
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Quiet, vanishing and polite, all at once
 
 # %%
@@ -368,7 +373,7 @@ async def all_at_once() -> None:
 # The server starts in the same cell as the clients because Jupyter sends a task's prints to the
 # cell that created it: started a cell earlier, the server's lines would be missing here.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### Quiet, vanishing and polite: the output
 
 # %%

@@ -18,31 +18,23 @@
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Take it home
 #
-# From a clone of the talk's repository, after `make build`:
-
-# %% tags=["remove-input"]
-# Every example that does something when run, straight from examples/: the list can't go stale.
-import ast
-from itertools import zip_longest
-from pathlib import Path
-
-
-def runnable(path: Path) -> bool:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    blocks = [node for node in tree.body if isinstance(node, ast.If)]
-    return any("__main__" in ast.unparse(block.test) for block in blocks)
-
-
-names = sorted(path.stem for path in Path("../examples").glob("*.py") if runnable(path))
-width = max(map(len, names)) + len("python -m examples.")
-rows = [f"python -m examples.{name}".ljust(width) for name in names]
-half = (len(rows) + 1) // 2
-for left, right in zip_longest(rows[:half], rows[half:], fillvalue=""):
-    print(f"{left}   {right}".rstrip())
+# From a clone of the talk's repository, after `make build`, in the order of the talk:
+#
+# ```text
+# python -m examples.toy_loop              python -m examples.futures_bridge
+# python -m examples.running               python -m examples.one_thread_executor
+# python -m examples.cats                  python -m examples.debug_mode
+# python -m examples.cancellation          python -m examples.teapot
+# python -m examples.bounded               python -m examples.echo_server
+# python -m examples.shutdown              python -m examples.echo_client
+# python -m examples.threads               python -m examples.kafka_producer
+# python -m examples.executors             python -m examples.cat_server
+# ```
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The servers (`cat_server`, `echo_server`, `teapot`) run until Ctrl+C; `echo_client` wants an
-# echo server running. `make test` runs every one of them against local servers.
+# The servers (`cat_server`, `echo_server`, `teapot`) and `shutdown` run until Ctrl+C;
+# `echo_client` wants an echo server running. `make test` runs every one of them against local servers, and checks
+# that this list names every example that does something when run.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Further reading

@@ -157,3 +157,20 @@ async def test_script_serves_until_ctrl_c() -> None:
         async with asyncio.timeout(30):
             returncode = await process.wait()
     assert returncode == 0
+
+
+async def test_connections_are_counted_once_each(drawn_pictures: None) -> None:
+    """Three requests on one kept-alive connection count 1; on three sessions they count 3 more."""
+    runner, url = await cat_server.start_server(latency=0)
+    try:
+        counter = runner.app[cat_server.CONNECTIONS]
+        async with aiohttp.ClientSession() as session:
+            for _ in range(3):
+                async with session.get(f"{url}/200") as response:
+                    await response.read()
+        assert counter.opened == 1
+        for _ in range(3):
+            await get(f"{url}/200")
+        assert counter.opened == 4
+    finally:
+        await runner.cleanup()

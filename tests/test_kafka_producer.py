@@ -3,6 +3,8 @@
 import asyncio
 import gc
 import logging
+import os
+import re
 import subprocess
 import sys
 import time
@@ -339,3 +341,22 @@ async def test_produce_after_close_raises(bootstrap: str, topic: str) -> None:
     await producer.close()
     with pytest.raises(RuntimeError, match="closed"):
         producer.produce(topic, b"too late")
+
+
+def test_running_the_module_says_what_it_sent_where(bootstrap: str) -> None:
+    """`python -m examples.kafka_producer` prints the count, topic, cluster, time and partitions."""
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    result = subprocess.run(
+        [sys.executable, "-m", "examples.kafka_producer"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=NEVER,
+    )
+    first, *partitions = result.stdout.splitlines()
+    assert re.fullmatch(rf"sent 1000 messages to topic '[\w-]+' on {bootstrap} in [\d.]+ s", first)
+    counts = [
+        re.fullmatch(r"  partition \d+: (\d+) messages, offsets \d+-\d+", p) for p in partitions
+    ]
+    assert sum(int(match[1]) for match in counts if match) == 1000
