@@ -51,7 +51,8 @@ lint: setup ## ruff and mypy --strict on the Python, actionlint on .github/workf
 
 # the tests that drive Chromium (and the build and present servers it talks to)
 BROWSER_TESTS := tests/test_browser.py tests/test_pdf.py tests/test_present_browser.py \
-	tests/test_serve.py tests/test_steps.py tests/test_math.py tests/test_settings.py
+	tests/test_serve.py tests/test_steps.py tests/test_math.py tests/test_settings.py \
+	tests/test_contrast.py
 
 test: setup ## check examples/ for drift, lint, build the deck, run the whole suite
 	$(PY) build.py extract --check

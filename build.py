@@ -2,6 +2,7 @@
 """Build the talk: execute percent-format slides into one offline reveal.js deck, extract examples.
 
     python build.py build [SOURCES...] [--out DIR] [--timeout SECONDS] [--jobs N] [--no-cache] [-q]
+                          [--theme light|dark]
     python build.py extract [--check] [SOURCES...]
     python build.py serve [SOURCES...] [--port N] [--out DIR]
     python build.py present [SOURCES...] [--port N] [--out DIR]
@@ -28,6 +29,7 @@ from deckbuild.paths import (
     DEFAULT_SOURCES,
     display_path,
 )
+from deckbuild.theme import THEMES  # the --theme choices: colours only, nothing heavy
 
 CACHE_VARIABLE = "BUILD_CACHE_DIR"
 
@@ -97,6 +99,12 @@ def parser() -> argparse.ArgumentParser:
         help="execute and render every source even if the cached results are still valid; "
         "the fresh results replace them "
         f"(the cache lives in {display_path(cache_folder())}/, or ${CACHE_VARIABLE})",
+    )
+    build_cmd.add_argument(
+        "--theme",
+        choices=list(THEMES),
+        help="light for a lit room, dark for a dark one (default: [tool.deckbuild] theme "
+        "in pyproject.toml, else light); only the rendering changes, nothing runs again",
     )
     build_cmd.add_argument(
         "-q",
@@ -171,6 +179,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 cache,
                 args.use_cache,
                 progress=progress,
+                theme=args.theme,
             )
             return 0
         if args.command == "extract":

@@ -13,24 +13,30 @@ from typing import TYPE_CHECKING
 
 from deckbuild import render
 from deckbuild.cache import ExecutionCache, digest, environment_fingerprint, file_digest
+from deckbuild.layouts import with_title_fields
 from deckbuild.mainpath import Plan
 from deckbuild.paths import TEMPLATES
 from deckbuild.render import Shell, assemble, cut_slides, render_shell, render_slide
 from deckbuild.sources import Source
+from deckbuild.theme import DEFAULT_THEME, THEMES, Theme
 
 if TYPE_CHECKING:
     from nbconvert.exporters import SlidesExporter
     from nbformat import NotebookNode
 
 
-def template_key() -> str:
-    """What decides how any notebook renders: packages, render.py, the template's files."""
+def template_key(theme: Theme = THEMES[DEFAULT_THEME]) -> str:
+    """What decides how any notebook renders: packages, render.py, the template's files, the
+    theme (its code colours and palette)."""
     templates = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
     return digest(
         [
             environment_fingerprint(),
             file_digest(Path(render.__file__)),
             [(str(path.relative_to(TEMPLATES)), file_digest(path)) for path in templates],
+            theme.name,
+            theme.pygments_style,
+            theme.resources(),
         ]
     )
 
@@ -45,7 +51,8 @@ class Renderer:
     to (reuse=False). Fresh renderings are stored either way: `--no-cache` refreshes the cache.
 
     plan: where each slide goes (mainpath: the main path, or backup after it); notebook_of: the
-    notebook to render for an executed source (math.Typesetter.notebook: formulas as tokens).
+    notebook to render for an executed source (math.Typesetter.notebook: formulas as tokens);
+    theme: deckbuild.theme's light or dark.
     """
 
     def __init__(
@@ -54,10 +61,12 @@ class Renderer:
         reuse: bool = True,
         plan: Plan | None = None,
         notebook_of: Callable[[Source], NotebookNode] | None = None,
+        theme: Theme = THEMES[DEFAULT_THEME],
     ) -> None:
         self.cache = cache
         self.reuse = reuse and cache is not None
-        self.template = template_key()
+        self.theme = theme
+        self.template = template_key(theme)
         self.plan = plan or Plan({}, {}, set(), 0)
         self.notebook_of = notebook_of or (lambda source: source.notebook)
         self.sections: dict[Path, list[str]] = {}
@@ -70,7 +79,7 @@ class Renderer:
 
         The cache keeps each file's slides by their content, in one entry per file and path.
         """
-        notebook = self.notebook_of(source)
+        notebook = with_title_fields([self.notebook_of(source)])[0]  # a title slide's details
         main, backup = self.plan.apply(notebook.cells)
         before = self.slides_rendered
         self.sections[source.path] = self.render_part(source, notebook, main, "main")
@@ -92,7 +101,7 @@ class Renderer:
             if isinstance(known, list) and all(isinstance(part, str) for part in known):
                 slides[key] = known
             else:
-                slides[key] = render_slide(slide, source, self.exporter())
+                slides[key] = render_slide(slide, source, self.exporter(), self.theme)
                 self.slides_rendered += 1
         if self.cache is not None and slides != stored:
             self.cache.store_rendered(entry, slides)
@@ -105,7 +114,7 @@ class Renderer:
         found = self.load(key)
         if isinstance(found, dict) and isinstance(found.get("head"), str):
             return Shell(found["head"], str(found.get("tail", "")))
-        shell = render_shell(title, assets, self.exporter(), seconds)
+        shell = render_shell(title, assets, self.exporter(), seconds, self.theme)
         if self.cache is not None:
             self.cache.store_rendered(key, {"head": shell.head, "tail": shell.tail})
         return shell
@@ -122,7 +131,7 @@ class Renderer:
     def exporter(self) -> SlidesExporter:
         """nbconvert's exporter for this template, its compiled form kept in the cache folder."""
         compiled = self.cache.folder / "templates" if self.cache is not None else None
-        return render.exporter(self.template, compiled)
+        return render.exporter(self.template, compiled, self.theme.name)
 
     def load(self, key: str) -> object | None:
         return self.cache.load_rendered(key) if self.reuse and self.cache is not None else None

@@ -25,6 +25,7 @@ from deckbuild.progress import Progress, count_slides
 from deckbuild.render import deck_title
 from deckbuild.settings import load_settings
 from deckbuild.sources import Source, read_source, resolve_sources
+from deckbuild.theme import choose_theme
 
 if TYPE_CHECKING:
     from deckbuild.execute import Executed
@@ -39,17 +40,19 @@ def build(
     reuse: bool = True,
     workers: Executor | None = None,
     progress: Progress | None = None,
+    theme: str | None = None,
 ) -> Path:
     """Execute and render the sources into out/index.html; nothing is written unless all succeed.
 
     Without a cache, or with reuse=False, every source runs and renders anew (a cache still
     learns the results). Given workers (serve's warm pool), every kernel is started from it.
     progress hears of each source as it finishes and of the deck written (plain lines on
-    stderr by default).
+    stderr by default). The theme is a name from deckbuild.theme, or None for the project's
+    setting.
     """
     progress = progress or Progress()
     try:
-        return build_with(patterns, out, timeout, jobs, cache, reuse, workers, progress)
+        return build_with(patterns, out, timeout, jobs, cache, reuse, workers, progress, theme)
     finally:
         progress.close()
 
@@ -63,6 +66,7 @@ def build_with(
     reuse: bool,
     workers: Executor | None,
     progress: Progress,
+    theme: str | None = None,
 ) -> Path:
     paths = resolve_sources(patterns)
     check_writable(out)
@@ -75,7 +79,9 @@ def build_with(
         inline_images(source)
         math.take_out(source)
     math.typeset()  # a formula KaTeX cannot read fails the build before any kernel runs
-    renderer = Renderer(cache, reuse, plan([s.notebook for s in sources]), math.notebook)
+    arranged = plan([s.notebook for s in sources])
+    chosen = choose_theme(theme, settings.pyproject)
+    renderer = Renderer(cache, reuse, arranged, math.notebook, chosen)
     execute_all(sources, timeout, jobs, cache, reuse, workers, renderer.add, progress)
     progress.rendering()
     deck = math.put_in(renderer.deck(sources, deck_title(sources), settings.assets()))

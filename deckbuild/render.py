@@ -20,9 +20,11 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from deckbuild.errors import BuildError
+from deckbuild.layouts import with_title_fields
 from deckbuild.mainpath import arrange, total_seconds
 from deckbuild.paths import TEMPLATE_NAME, TEMPLATES
 from deckbuild.sources import Source
+from deckbuild.theme import DEFAULT_THEME, THEMES, Theme
 
 if TYPE_CHECKING:
     from nbconvert.exporters import SlidesExporter
@@ -46,7 +48,7 @@ def merge(notebooks: Sequence[NotebookNode], title: str) -> NotebookNode:
     merged.metadata = dict(notebooks[0].metadata) if notebooks else {}
     merged.metadata["title"] = title
     merged.metadata.setdefault("language_info", {"name": "python"})
-    merged.cells.extend(arrange(notebooks))
+    merged.cells.extend(arrange(with_title_fields(notebooks)))
     merged.metadata["deck_total_seconds"] = total_seconds(merged.cells)
     return merged
 
@@ -62,9 +64,10 @@ def deck_title(sources: Sequence[Source]) -> str:
     return "Slides"
 
 
-def exporter_config() -> Config:
-    """nbconvert's settings: the remove-* tags hide what they name."""
+def exporter_config(theme: Theme = THEMES[DEFAULT_THEME]) -> Config:
+    """nbconvert's settings: the remove-* tags hide what they name; the theme's code colours."""
     config = Config()
+    config.CSSHTMLHeaderPreprocessor.style = theme.pygments_style
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
     config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
@@ -73,16 +76,19 @@ def exporter_config() -> Config:
 
 
 @functools.lru_cache(maxsize=1)
-def exporter(template_key: str = "", compiled: Path | None = None) -> SlidesExporter:
+def exporter(
+    template_key: str = "", compiled: Path | None = None, theme: str = DEFAULT_THEME
+) -> SlidesExporter:
     """One exporter per version of the template (its key), kept so that jinja compiles it once;
-    compiled: a folder where jinja keeps the compiled template for the next process.
+    compiled: a folder where jinja keeps the compiled template for the next process; theme: whose
+    code colours (deckbuild.theme).
 
     `serve` renders in one long-lived process: an edited template has a new key, so a new exporter.
     """
     from nbconvert.exporters import SlidesExporter  # 0.4 s to import: only when rendering
 
     made = SlidesExporter(  # type: ignore[no-untyped-call]
-        config=exporter_config(),
+        config=exporter_config(THEMES[theme]),
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES)],
     )
@@ -102,12 +108,18 @@ def exporter(template_key: str = "", compiled: Path | None = None) -> SlidesExpo
 
 
 def render(
-    notebook: NotebookNode, assets: Mapping[str, str], made: SlidesExporter | None = None
+    notebook: NotebookNode,
+    assets: Mapping[str, str],
+    made: SlidesExporter | None = None,
+    theme: Theme = THEMES[DEFAULT_THEME],
 ) -> str:
-    """The whole page for a notebook, loading nothing from outside (assets: inline.py's)."""
-    resources = {"offline": dict(assets)}  # reveal.js settings live in the template
+    """The whole page for a notebook, loading nothing from outside (assets: inline.py's); made
+    must be an exporter() for the same theme."""
+    # reveal.js settings live in the template
+    resources = {"offline": dict(assets), "deck_theme": theme.resources()}
     try:
-        body, _ = (made or exporter()).from_notebook_node(notebook, resources=resources)
+        made = made or exporter(theme=theme.name)
+        body, _ = made.from_notebook_node(notebook, resources=resources)
     except ValueError as error:  # e.g. "All cells are hidden, cannot create slideshow"
         raise BuildError(f"cannot render the deck: {error}") from None
     return str(body)
@@ -150,11 +162,14 @@ def shown(cell: NotebookNode) -> bool:
 
 
 def render_slide(
-    slide: NotebookNode, source: Source, made: SlidesExporter | None = None
+    slide: NotebookNode,
+    source: Source,
+    made: SlidesExporter | None = None,
+    theme: Theme = THEMES[DEFAULT_THEME],
 ) -> list[str]:
     """A part of slides_of(source) as HTML: its one top-level section, or none if nothing shows."""
     try:
-        page = render(slide, blank_assets(), made)
+        page = render(slide, blank_assets(), made, theme)
     except BuildError as error:
         if "All cells are hidden" in str(error):
             return []
@@ -186,6 +201,7 @@ def render_shell(
     assets: Mapping[str, str],
     made: SlidesExporter | None = None,
     total_seconds: int = 0,
+    theme: Theme = THEMES[DEFAULT_THEME],
 ) -> Shell:
     """The page around the slides, rendered from a notebook of one placeholder slide.
 
@@ -198,7 +214,7 @@ def render_shell(
         "deck_total_seconds": total_seconds,
     }
     notebook.cells.append(nbformat.v4.new_markdown_cell(SHELL_MARKER))  # type: ignore[no-untyped-call]
-    page = render(notebook, assets, made)
+    page = render(notebook, assets, made, theme)
     start = slides_start(page)
     sections, end = split_sections(page)
     if len(sections) != 1 or SHELL_MARKER not in sections[0]:

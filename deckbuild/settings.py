@@ -14,6 +14,7 @@ from deckbuild.errors import BuildError, warn
 from deckbuild.inline import reveal_assets
 from deckbuild.paths import REVEAL, display_path
 from deckbuild.sources import Source
+from deckbuild.theme import SETTING as THEME_SETTING
 
 TRANSITIONS = ("none", "fade", "slide", "convex", "concave", "zoom")  # reveal.js's own
 SLIDE_NUMBERS = ("h.v", "h/v", "c", "c/t")  # reveal.js's formats; true means its default, h.v
@@ -64,6 +65,8 @@ class DeckSettings:
     description: str = ""
     lang: str = "en"
     origins: dict[str, str] = dataclasses.field(default_factory=dict)  # key -> the source
+    # the project's file, where deckbuild/theme.py reads the theme; not a setting itself
+    pyproject: Path | None = dataclasses.field(default=None, compare=False)
 
     def reveal_options(self) -> str:
         """The options for Reveal.initialize as a JSON object, safe inside <script>."""
@@ -179,7 +182,9 @@ def load_settings(sources: Sequence[Source]) -> DeckSettings:
     settings = DeckSettings()
     pyproject = find_pyproject(sources[0].path.resolve().parent) if sources else None
     if pyproject is not None:
+        settings.pyproject = pyproject
         table = dict(project_table(pyproject))
+        table.pop(THEME_SETTING, None)  # the colour theme, light or dark: theme.py checks it
         name = display_path(pyproject)
         rise = table.pop("rise", {})
         apply(settings, f"{name} {TOOL_TABLE}", table, list(PAGE_KEYS), deck_wide=True)

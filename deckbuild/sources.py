@@ -15,6 +15,7 @@ from nbformat import NotebookNode
 from nbformat.validator import NotebookValidationError
 
 from deckbuild.errors import BuildError, warn
+from deckbuild.layouts import LAYOUT_KEY, check_header, check_layout
 from deckbuild.paths import DEFAULT_SOURCES, ROOT, display_path
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-", ""}
@@ -37,9 +38,10 @@ IGNORED_TAGS = {
     "hide-cell": "Jupyter Book's collapsed cell: a slide cannot expand it, use remove-cell",
     "parameters": "papermill's parameters cell: it runs as an ordinary cell",
 }
-# Cell metadata: ours (slideshow, tags, raises, steps), and what Jupyter, JupyterLab, VS Code and
-# jupytext write for their own use, which a deck ignores. Anything else is a named warning.
-CELL_KEYS = {"slideshow", "tags", "raises", "steps", MINUTES_KEY}
+# Cell metadata: ours (slideshow, tags, raises, steps, minutes, layout), and what Jupyter,
+# JupyterLab, VS Code and jupytext write for their own use, which a deck ignores. Anything else is
+# a named warning.
+CELL_KEYS = {"slideshow", "tags", "raises", "steps", MINUTES_KEY, LAYOUT_KEY}
 EDITOR_KEYS = {
     *("collapsed", "scrolled", "jupyter", "execution", "editable", "deletable", "name"),
     *("trusted", "ExecuteTime", "vscode", "pycharm", "lines_to_next_cell", "title"),
@@ -121,6 +123,7 @@ def read_source(path: Path, parser: Callable[[str], NotebookNode] | None = None)
     for index, cell in enumerate(notebook.cells):
         check_metadata(source, index, cell)
         cell.id = cell_id(path, index)
+    check_header(notebook, display_path(path), source.where)
     return source
 
 
@@ -193,6 +196,8 @@ def check_metadata(source: Source, index: int, cell: NotebookNode) -> None:
         warn(f"{source.where(index)}: cell metadata {key!r} has no effect here ({reason})")
     if MINUTES_KEY in metadata:
         check_minutes(source, index, cell)
+    if LAYOUT_KEY in metadata:
+        check_layout(cell, source.where(index))
 
 
 def check_minutes(source: Source, index: int, cell: NotebookNode) -> None:

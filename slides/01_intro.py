@@ -2,12 +2,18 @@
 # jupyter:
 #   jupytext:
 #     formats: py:percent
+#   title_slide:
+#     date: December 2026
+#     event: A live-coding talk, every example run
+#     speaker: Tom Manderson
+#     subtitle: Coroutines, tasks and the event loop, in one thread
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"} minutes=6
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=6 layout="title"
 # # Introduction to `asyncio`
-#
-# Tom Manderson
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Who does this guy think he is anyway?
 #
 # - Final sem software engineering/maths dual student (6th year 😭)
 # - Professional Python developer for 3.5 years

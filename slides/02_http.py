@@ -123,7 +123,7 @@ async def fetch_image_async(url: str) -> bytes:
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Fix the `with` and the first `await`, forget the second:
 
-# %% tags=["raises-exception"] raises="TypeError"
+# %% tags=["raises-exception"] raises="TypeError" steps="1-4|7-9"
 async def fetch_image_async(url: str) -> bytes:
     async with aiohttp.ClientSession() as session:
         response = await session.get(url)

@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"} minutes=6
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=6 layout="section"
 # # Tasks
 # - Actually using `asyncio` for concurrency
 # - Some potentially unintuitive behaviour

@@ -137,7 +137,7 @@ task_ended, thread_ended = await cancel_a_thread(seconds=1.0, after=0.1)
 #
 # Give it an event to check, and set the event when the task is cancelled.
 
-# %% tags=["example:cancellation"]
+# %% tags=["example:cancellation"] steps="1-7|10-19"
 def stoppable_work(seconds: float, stop: threading.Event) -> bool:
     """Work for `seconds` unless asked to stop first; return whether it finished."""
     deadline = time.monotonic() + seconds

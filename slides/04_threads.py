@@ -4,7 +4,7 @@
 #     formats: py:percent
 # ---
 
-# %% [markdown] slideshow={"slide_type": "slide"} minutes=4
+# %% [markdown] slideshow={"slide_type": "slide"} minutes=4 layout="section"
 # # Dealing with threading
 #
 # - `asyncio` executors

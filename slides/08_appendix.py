@@ -220,7 +220,7 @@ async def main() -> None:
 # No pictures are copied from anywhere: matplotlib draws each one the first time it is asked
 # for, and `functools.cache` keeps the PNG bytes.
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-11|13-28"
 import io
 
 from matplotlib.axes import Axes
@@ -254,7 +254,7 @@ def to_png(fig: Figure) -> bytes:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A cat for every status
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-10|11-19|22-30"
 def draw_cat_face(ax: Axes, fur: str, happy: bool) -> None:
     """A cat face centred at (5, 7.4): ears, head, eyes, nose, mouth and whiskers."""
     for side in (1, -1):  # right half, then its mirror image
@@ -290,7 +290,7 @@ def status_cat_png(status: HTTPStatus) -> bytes:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### And the dinosaur
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-11|12-21|22-31"
 @functools.cache
 def t_rex_png() -> bytes:
     """A green tyrannosaur facing right, as PNG bytes (drawn once)."""
@@ -330,7 +330,7 @@ def t_rex_png() -> bytes:
 # Each app counts the TCP connections its requests arrive on (`app[CONNECTIONS].opened`): the
 # bounded-concurrency demo shows how many a client opened.
 
-# %% tags=["example:cat_server"]
+# %% tags=["example:cat_server"] steps="1-11|13-26"
 import weakref
 
 from aiohttp.typedefs import Handler

@@ -92,9 +92,9 @@ def test_unknown_and_rise_only_keys_are_named_warnings(
     settings = load_settings([source])
     assert settings == DeckSettings(origins={})
     pyproject = tmp_path / "pyproject.toml"
+    # [tool.deckbuild] theme is the colour theme, light or dark: deckbuild/theme.py checks it
+    # (tests/test_theme.py), and names [tool.deckbuild.rise] for a reveal.js theme such as sky
     assert warnings(capsys) == [
-        f"{pyproject} [tool.deckbuild]: unknown setting 'theme' is ignored "
-        "(it belongs in [tool.deckbuild.rise])",
         f"{pyproject} [tool.deckbuild.rise]: unknown setting 'widht' is ignored "
         "(did you mean width?)",
         f"{source.name}: rise metadata: RISE's 'autolaunch' has no effect in this deck "
@@ -162,7 +162,7 @@ def test_cell_style_and_unknown_cell_metadata_are_named(
         f"{path}:1: cell 1: cell metadata 'cell_style' has no effect here "
         "(RISE's side-by-side cells: the deck shows cells one under the other)",
         f"{path}:4: cell 2: cell metadata 'colour' has no effect here "
-        "(not one of minutes, raises, slideshow, steps, tags)",
+        "(not one of layout, minutes, raises, slideshow, steps, tags)",
     ]
 
 
