@@ -161,7 +161,7 @@ def file_key(path: Path) -> str:
 
 
 def cell_id(path: Path, index: int) -> str:
-    """A cell's id, the same on every read: `03_tasks-12` is cell 13 of 03_tasks.py.
+    """A cell's id, the same on every read: `04_tasks-12` is cell 13 of 04_tasks.py.
 
     jupytext would give random ones. The deck shows it as the cell's HTML id (`cell-id=...`),
     which is how `present` finds the file and cell a slide's code came from.

@@ -74,7 +74,7 @@ def test_running_an_example_prints_what_it_did(name: str) -> None:
 
 def test_the_outro_lists_every_runnable_example() -> None:
     """The outro's "Take it home" names exactly the examples that do something when run."""
-    outro = (ROOT / "slides" / "07_outro.py").read_text(encoding="utf-8")
+    outro = (ROOT / "slides" / "12_outro.py").read_text(encoding="utf-8")
     listed = re.findall(r"python -m examples\.(\w+)", outro)
     assert len(listed) == len(set(listed)), "an example listed twice"
     assert set(listed) == runnable_examples()

@@ -463,9 +463,9 @@ def test_the_built_file_has_no_live_parts_and_no_console_errors(
 
 @pytest.fixture(scope="module")
 def talk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Presenter]:
-    """`build.py present` on two files of the real talk, replayed: 01_intro and 03_tasks."""
+    """`build.py present` on two files of the real talk, replayed: 01_intro and 04_tasks."""
     require_chromium()
-    files = [ROOT / "slides" / "01_intro.py", ROOT / "slides" / "03_tasks.py"]
+    files = [ROOT / "slides" / "01_intro.py", ROOT / "slides" / "04_tasks.py"]
     with presenting(tmp_path_factory.mktemp("present-talk"), files) as running:
         yield running
 
@@ -494,7 +494,7 @@ def test_the_talks_timeline_is_redrawn_from_a_strategy_run_live(
 ) -> None:
     """After the gather demo runs again, the timeline's ▶ draws it from the new timings."""
     with open_deck(browser, talk) as deck:
-        cell = deck.page.locator('.live-cell.live-output-only[id^="cell-id=03_tasks-"]')
+        cell = deck.page.locator('.live-cell.live-output-only[id^="cell-id=04_tasks-"]')
         expect(cell).to_have_count(1)  # the timeline: its code is hidden, `show(...)` of runs
         timeline = (cell.get_attribute("id") or "").removeprefix("cell-id=")
         picture = cell.locator(".jp-OutputArea img")

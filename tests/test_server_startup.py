@@ -232,7 +232,7 @@ async def test_cats_main_cancelled_at_any_step_leaves_nothing(
 
 
 async def fetch_then_stream(base_url: str) -> None:
-    """Both HTTP clients of 02_http.py: a whole image, then one in chunks."""
+    """Both HTTP clients of 03_http.py: a whole image, then one in chunks."""
     await fetch_image.fetch_image_async(f"{base_url}/418")
     async for _ in fetch_image.image_chunks(cat_server.t_rex_url(base_url), chunk_size=64):
         pass

@@ -35,9 +35,9 @@ def test_a_good_file_reads_with_the_line_of_each_cell(tmp_path: Path) -> None:
 
 def test_cell_ids_are_the_same_on_every_read(tmp_path: Path) -> None:
     """Cell ids name the file and the cell, not jupytext's random ids."""
-    path = source_file(tmp_path, HEADER + "# %%\nx = 1\n", name="03_tasks.py")
+    path = source_file(tmp_path, HEADER + "# %%\nx = 1\n", name="04_tasks.py")
     first = [cell.id for cell in read_source(path).notebook.cells]
-    assert first == ["03_tasks-0", "03_tasks-1"]
+    assert first == ["04_tasks-0", "04_tasks-1"]
     assert [cell.id for cell in read_source(path).notebook.cells] == first
 
 
