@@ -7,10 +7,14 @@ by default, the executed notebooks that the same build wrote next to it, in note
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
-from collections.abc import Sequence
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jupytext
 import nbformat
@@ -19,8 +23,11 @@ from bs4 import BeautifulSoup
 from nbconvert.filters import markdown2html
 from nbformat import NotebookNode
 
-from deckbuild.chromium import chromium_path
+from deckbuild.chromium import CHROMIUM_ARGS, chromium_path
 from deckbuild.mainpath import arrange
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
@@ -122,3 +129,30 @@ def require_deck_and_chromium() -> tuple[Path, str]:
         require(False, "playwright is not installed: pip install -e '.[dev]'")
     assert chromium is not None
     return deck, chromium
+
+
+def build_deck(source: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    """`build.py build` of one source into folder, with an execution cache of its own."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "build", str(source), "--out", str(folder)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, BUILD_CACHE_DIR=str(folder / "cache")),
+        timeout=300,
+        check=False,
+    )
+
+
+@contextlib.contextmanager
+def stage_page() -> Iterator[Page]:
+    """A 1280x720 Chromium page, for decks opened from file://."""
+    chromium = chromium_path()
+    require(chromium, "Chromium is not installed (apt-get install chromium, or set CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 720})
+        finally:
+            browser.close()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +9,11 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Page, Route
 
-from deckbuild.chromium import CHROMIUM_ARGS, chromium_path
 from deckbuild.errors import BuildError
 from deckbuild.math import Typesetter, find_math
 from deckbuild.sources import read_source
 from tests.deckcheck import outside_urls
-from tests.presenting import LOCAL_SCHEMES, ROOT, require
+from tests.presenting import LOCAL_SCHEMES, ROOT, build_deck, stage_page
 
 MATH_DECK = ROOT / "tests" / "decks" / "math" / "math.py"
 GOOD_DECK = ROOT / "tests" / "decks" / "good" / "01_first.py"
@@ -91,14 +87,7 @@ def test_a_formula_in_a_heading_keeps_the_anchor_valid(tmp_path: Path) -> None:
 
 def build(source: Path, folder: Path) -> str:
     """build.py build of one source into folder; the deck's HTML."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "build", str(source), "--out", str(folder)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, BUILD_CACHE_DIR=str(folder / "cache")),
-        timeout=300,
-        check=False,
-    )
+    result = build_deck(source, folder)
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr, result.stderr
     return (folder / "index.html").read_text(encoding="utf-8")
@@ -134,10 +123,6 @@ def test_a_deck_without_math_does_not_grow(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def page() -> Iterator[tuple[Page, list[str]]]:
     """A 1280x720 Chromium page, and the addresses outside file:// and data: it asked for."""
-    chromium = chromium_path()
-    require(chromium, "Chromium is not installed (apt-get install chromium, or set CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
     outside: list[str] = []
 
     def refuse(route: Route) -> None:
@@ -147,14 +132,9 @@ def page() -> Iterator[tuple[Page, list[str]]]:
             outside.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.route("**/*", refuse)
-            yield page, outside
-        finally:
-            browser.close()
+    with stage_page() as page:
+        page.route("**/*", refuse)
+        yield page, outside
 
 
 # The prose of the slides, outside formulas, code and notes: where a raw delimiter would show.

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
-from deckbuild.chromium import CHROMIUM_ARGS, chromium_path
 from deckbuild.errors import WARNING_PREFIX, BuildError
 from deckbuild.inline import reveal_assets
 from deckbuild.settings import DeckSettings, bundled_themes, load_settings
 from deckbuild.sources import Source, read_source
 from tests.deckcheck import css_loads
-from tests.presenting import ROOT, require
+from tests.presenting import ROOT, build_deck, stage_page
 
 RISE_DECK = ROOT / "tests" / "decks" / "rise" / "rise.py"
 READY = "() => window.Reveal !== undefined && Reveal.isReady()"
@@ -170,14 +166,7 @@ def test_cell_style_and_unknown_cell_metadata_are_named(
 def rise_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The RISE fixture deck built; its deck and build.py's stderr."""
     folder = tmp_path_factory.mktemp("rise")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "build", str(RISE_DECK), "--out", str(folder)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, BUILD_CACHE_DIR=str(folder / "cache")),
-        timeout=300,
-        check=False,
-    )
+    result = build_deck(RISE_DECK, folder)
     assert result.returncode == 0, result.stderr
     return folder / "index.html", result.stderr
 
@@ -193,16 +182,8 @@ def test_the_rise_deck_warns_by_name(rise_build: tuple[Path, str]) -> None:
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Page]:
-    chromium = chromium_path()
-    require(chromium, "Chromium is not installed (apt-get install chromium, or set CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 720})
-        finally:
-            browser.close()
+    with stage_page() as opened:
+        yield opened
 
 
 def test_reveal_runs_with_the_rise_settings(page: Page, rise_build: tuple[Path, str]) -> None:

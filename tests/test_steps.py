@@ -12,10 +12,9 @@ import jupytext
 import pytest
 from playwright.sync_api import Page
 
-from deckbuild.chromium import CHROMIUM_ARGS, chromium_path
 from deckbuild.errors import BuildError
 from deckbuild.sources import read_source
-from tests.presenting import ROOT, declared_slides, read_notebook, require
+from tests.presenting import ROOT, build_deck, declared_slides, read_notebook, stage_page
 
 HEADER = "# ---\n# jupyter:\n#   jupytext:\n#     formats: py:percent\n# ---\n\n"
 SEVEN_LINES = "\n".join(f"x{n} = {n}" for n in range(1, 8))
@@ -134,14 +133,7 @@ def stepped_deck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("steps")
     source = folder / "deck.py"
     source.write_text(STEPPED_DECK, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "build", str(source), "--out", str(folder)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, BUILD_CACHE_DIR=str(folder / "cache")),
-        timeout=300,
-        check=False,
-    )
+    result = build_deck(source, folder)
     assert result.returncode == 0, result.stderr
     return folder / "index.html"
 
@@ -149,16 +141,8 @@ def stepped_deck(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def page() -> Iterator[Page]:
     """A 1280x720 Chromium page that opens decks from file://."""
-    chromium = chromium_path()
-    require(chromium, "Chromium is not installed (apt-get install chromium, or set CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 720})
-        finally:
-            browser.close()
+    with stage_page() as opened:
+        yield opened
 
 
 # Per line of the stepped block: its text, whether it is dimmed, and whether it lies inside the
