@@ -56,6 +56,23 @@ def source_paths(deck: Path) -> list[Path]:
     return sorted((deck.parent / "notebooks").glob("*.ipynb"))  # build.py keeps only its own
 
 
+def source_file(folder: Path, text: str, name: str = "deck.py") -> Path:
+    """A slide file of text written into folder."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_error(path: Path) -> str:
+    """The BuildError read_source must raise for path, as its message."""
+    from deckbuild.errors import BuildError
+    from deckbuild.sources import read_source
+
+    with pytest.raises(BuildError) as error:
+        read_source(path)
+    return str(error.value)
+
+
 def read_notebook(path: Path) -> NotebookNode:
     if path.suffix == ".ipynb":
         notebook: NotebookNode = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]

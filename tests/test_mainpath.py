@@ -12,6 +12,7 @@ from deckbuild.mainpath import arrange, main_path_length, total_seconds, units
 from deckbuild.paths import ROOT
 from deckbuild.render import merge
 from deckbuild.sources import Source, read_source, resolve_sources
+from tests.presenting import source_file
 
 DECKS = Path(__file__).resolve().parent / "decks"
 MAIN_PATH_LIMIT = 60  # slides plus subslides: a 45-minute slot
@@ -19,9 +20,7 @@ TALK_MINUTES = (40, 45)
 
 
 def read(tmp_path: Path, text: str, name: str = "deck.py") -> Source:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return read_source(path)
+    return read_source(source_file(tmp_path, text, name))
 
 
 def slide(kind: str = "slide", *, tags: str = "", extra: str = "") -> str:

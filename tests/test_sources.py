@@ -8,20 +8,9 @@ import pytest
 
 from deckbuild.errors import BuildError
 from deckbuild.sources import TAGS, cell_start_lines, read_source, resolve_sources
+from tests.presenting import read_error, source_file
 
 HEADER = "# %% [markdown]\n# # Title\n\n"
-
-
-def source_file(tmp_path: Path, text: str, name: str = "deck.py") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def read_error(path: Path) -> str:
-    with pytest.raises(BuildError) as error:
-        read_source(path)
-    return str(error.value)
 
 
 def test_a_good_file_reads_with_the_line_of_each_cell(tmp_path: Path) -> None:

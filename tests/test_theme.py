@@ -15,6 +15,7 @@ from deckbuild.render import merge, render
 from deckbuild.settings import DeckSettings
 from deckbuild.sources import read_source
 from deckbuild.theme import THEMES, choose_theme, project_theme, theme_named
+from tests.presenting import read_error, source_file
 
 ROOT = Path(__file__).resolve().parents[1]
 TITLE_HEADER = """\
@@ -30,18 +31,6 @@ TITLE_HEADER = """\
 """
 TITLE = '# %% [markdown] slideshow={"slide_type": "slide"} layout="title"\n# # The talk\n\n'
 SECTION = '# %% [markdown] slideshow={"slide_type": "slide"} layout="section"\n# # Part one\n\n'
-
-
-def source_file(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "deck.py"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def read_error(path: Path) -> str:
-    with pytest.raises(BuildError) as error:
-        read_source(path)
-    return str(error.value)
 
 
 def pyproject(tmp_path: Path, text: str) -> Path:
