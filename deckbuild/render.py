@@ -21,7 +21,7 @@ from traitlets.config import Config
 
 from deckbuild.errors import BuildError
 from deckbuild.layouts import with_title_fields
-from deckbuild.mainpath import arrange, total_seconds
+from deckbuild.mainpath import arrange, slide_type, total_seconds
 from deckbuild.paths import TEMPLATE_NAME, TEMPLATES
 from deckbuild.sources import Source
 from deckbuild.theme import DEFAULT_THEME, THEMES, Theme
@@ -125,18 +125,14 @@ def render(
     return str(body)
 
 
-def slides_of(source: Source) -> list[NotebookNode]:
-    """The source cut before each cell that begins a slide: a notebook per slide (and its
-    subslides), each rendering on its own as it renders among the others.
+def cut_slides(notebook: NotebookNode, cells: Sequence[NotebookNode]) -> list[NotebookNode]:
+    """Some of a notebook's cells (its main path's, or its backup's) cut before each cell that
+    begins a slide: a notebook per slide (and its subslides), each rendering on its own as it
+    renders among the others.
 
     A cell begins a slide when its slide_type is slide, it is not removed, and something is
     already shown before it (nbconvert makes the first shown cell a slide anyway).
     """
-    return cut_slides(source.notebook, source.notebook.cells)
-
-
-def cut_slides(notebook: NotebookNode, cells: Sequence[NotebookNode]) -> list[NotebookNode]:
-    """slides_of() for some of a notebook's cells (say, its main path's, or its backup's)."""
     slides: list[list[NotebookNode]] = [[]]
     for cell in cells:
         if slide_type(cell) == "slide" and shown(cell) and any(map(shown, slides[-1])):
@@ -151,10 +147,6 @@ def cut_slides(notebook: NotebookNode, cells: Sequence[NotebookNode]) -> list[No
     return made
 
 
-def slide_type(cell: NotebookNode) -> str:
-    return str(cell.metadata.get("slideshow", {}).get("slide_type", "-"))
-
-
 def shown(cell: NotebookNode) -> bool:
     """A cell nbconvert puts on a slide: not removed, not skipped, not notes."""
     tags = cell.metadata.get("tags", [])
@@ -167,7 +159,7 @@ def render_slide(
     made: SlidesExporter | None = None,
     theme: Theme = THEMES[DEFAULT_THEME],
 ) -> list[str]:
-    """A part of slides_of(source) as HTML: its one top-level section, or none if nothing shows."""
+    """One slide of cut_slides() as HTML: its top-level section, or none if nothing shows."""
     try:
         page = render(slide, blank_assets(), made, theme)
     except BuildError as error:
@@ -186,14 +178,6 @@ def render_slide(
     if len(sections) > 1:
         raise BuildError(f"{source.name}: a slide rendered as {len(sections)} slides")
     return sections
-
-
-def render_sections(source: Source, made: SlidesExporter | None = None) -> list[str]:
-    """A source's top-level slide sections (each a slide with its subslides) as HTML.
-
-    A source with nothing on a slide (every cell removed, skipped or notes) has no sections.
-    """
-    return [section for slide in slides_of(source) for section in render_slide(slide, source, made)]
 
 
 def render_shell(
