@@ -20,7 +20,7 @@ from nbformat import NotebookNode
 from deckbuild.paths import display_path, write_atomically
 from deckbuild.sources import Source, cell_tags, code_cells, parse
 
-CACHE_FORMAT = 1  # bump when execution changes in a way that invalidates old outputs
+CACHE_FORMAT = 2  # bump when execution changes in a way that invalidates old outputs
 # Entries of each kind (rendered slides, parsed files) kept: a few versions of each file of a
 # talk, so that undoing an edit is free.
 KEEP_RENDERED = 64

@@ -26,8 +26,9 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from deckbuild.errors import BuildError
+from deckbuild.machinepaths import shorten_output
 from deckbuild.paths import ROOT
-from deckbuild.sources import Source, cell_tags
+from deckbuild.sources import Source, cell_tags, code_cells
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NOISE = "running over TCP without encryption"  # jupyter_client's usual start-up warning
@@ -116,6 +117,9 @@ def execute(source: Source, timeout: int) -> Executed:
         finally:
             shut_down(client)
             notebook.cells.remove(probe)
+    for cell in code_cells(notebook):  # where this machine keeps things is no slide's business
+        shortened = [shorten_output(output.output_type, output) for output in cell.outputs]
+        cell.outputs = nbformat.from_dict(shortened)  # type: ignore[no-untyped-call]
     check_outputs(source)
     check_expected_errors(source)
     imported = json.loads("".join(o.get("text", "") for o in probe.outputs) or "[]")

@@ -17,6 +17,7 @@ from nbconvert.filters import markdown2html
 from nbconvert.filters.highlight import Highlight2HTML
 
 from deckbuild.execute import MAX_OUTPUT  # what one run may send: as much as a built cell
+from deckbuild.machinepaths import shorten, shorten_output
 
 # nbconvert's HTMLExporter.display_data_priority, less what a slide cannot run (widgets, scripts)
 PRIORITY = (
@@ -187,6 +188,7 @@ class Run:
             return
         if self.size >= MAX_OUTPUT:
             return
+        content = shorten_output(msg_type, content)  # the folders named as the built deck does
         if msg_type == "stream":  # a runaway loop must not bury the browser: stop at the limit
             content = {**content, "text": str(content.get("text", ""))[: MAX_OUTPUT - self.size]}
         html = output_html(msg_type, content)
@@ -212,6 +214,6 @@ class Run:
         if status == "error" and self.interrupted:
             self.done("interrupted", "interrupted")
         elif status == "error":
-            self.done("error", f"{reply.get('ename')}: {reply.get('evalue')}")
+            self.done("error", shorten(f"{reply.get('ename')}: {reply.get('evalue')}"))
         else:
             self.done(status if status in ("ok", "aborted") else "error")
