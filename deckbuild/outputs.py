@@ -16,6 +16,7 @@ from nbconvert.filters import ansi2html as nbconvert_ansi2html
 from nbconvert.filters import markdown2html
 from nbconvert.filters.highlight import Highlight2HTML
 
+from deckbuild.alttext import NO_ALT, alt_of
 from deckbuild.execute import MAX_OUTPUT  # what one run may send: as much as a built cell
 from deckbuild.machinepaths import shorten, shorten_output
 
@@ -31,7 +32,6 @@ PRIORITY = (
 )
 LEXER = "ipython3"  # the kernel's language_info.pygments_lexer, which the build highlights with
 TRUNCATED = "\n[present: more than 1 MB of output; the rest is not shown]\n"
-NO_ALT = "No description has been provided for this image"  # what nbconvert adds to an <img>
 
 
 def ansi2html(text: str) -> str:
@@ -83,7 +83,7 @@ def error_html(traceback: list[str]) -> str:
 def image(mime: str, data: str, metadata: Mapping[str, Any], extra: str) -> str:
     """An <img> of base64 data, sized and marked as nbconvert's data_png block does."""
     own = metadata.get(mime, {}) if isinstance(metadata.get(mime), Mapping) else {}
-    attributes = f'alt="{NO_ALT}"'
+    attributes = f'alt="{html.escape(alt_of(metadata, mime) or NO_ALT)}"'
     classes = []
     if own.get("unconfined", metadata.get("unconfined")):
         classes.append("unconfined")
@@ -125,7 +125,8 @@ def data_html(data: Mapping[str, Any], metadata: Mapping[str, Any], extra: str) 
         return (
             f'<div class="jp-RenderedSVG jp-OutputArea-output{extra}" '
             f'data-mime-type="image/svg+xml" tabindex="0">\n'
-            f'<img alt="{NO_ALT}" src="data:image/svg+xml;base64,{encoded}"/>\n</div>'
+            f'<img alt="{html.escape(alt_of(metadata, mime) or NO_ALT)}" '
+            f'src="data:image/svg+xml;base64,{encoded}"/>\n</div>'
         )
     if mime == "text/latex":
         return (

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import nbformat
 
+from deckbuild.alttext import warn_missing_alt
 from deckbuild.cache import ExecutionCache
 from deckbuild.errors import BuildError
 from deckbuild.extract import collect_examples, module_text
@@ -147,6 +148,7 @@ def execute_all(
     progress.executing(pending)
     for source in sources:
         if id(source) in reused:
+            warn_missing_alt(source)
             done(source)
     errors: dict[int, BuildError] = {}
     seconds: dict[Path, float] = {}
@@ -161,6 +163,7 @@ def execute_all(
         progress.finished(source, True, result.seconds)
         if cache:
             cache.store(source, result.imported)
+        warn_missing_alt(source)
         if not errors:
             done(source)
 

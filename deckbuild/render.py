@@ -19,6 +19,7 @@ import nbformat
 from nbformat import NotebookNode
 from traitlets.config import Config
 
+from deckbuild.alttext import with_alt
 from deckbuild.errors import BuildError
 from deckbuild.layouts import with_title_fields
 from deckbuild.mainpath import arrange, slide_type, total_seconds
@@ -96,6 +97,7 @@ def exporter(
     # text: remembered, a cell that did not change is not sanitized again (serve re-renders files)
     environment = made.environment
     environment.filters["clean_html"] = functools.lru_cache(4096)(environment.filters["clean_html"])
+    environment.filters["with_alt"] = with_alt
     if compiled is not None:
         from jinja2 import FileSystemBytecodeCache
 

@@ -38,7 +38,7 @@ warnings.formatwarning = format_warning
 
 # %%
 def display_image(data: bytes, **kwargs: Any) -> None:
-    display(Image(data=data, **kwargs))
+    display(Image(data=data, alt="the dinosaur picture we downloaded", **kwargs))
 
 
 image_url = t_rex_url(base_url)

@@ -382,8 +382,9 @@ import time
 import aiohttp
 
 pictures = []
+paths = ["/t-rex.png", "/200", "/418", "/503", "/999"]
 async with serving(latency=0.1) as url, aiohttp.ClientSession() as session:
-    for path in ["/t-rex.png", "/200", "/418", "/503", "/999"]:
+    for path in paths:
         start = time.perf_counter()
         async with session.get(url + path) as response:
             pictures.append(await response.read())
@@ -397,7 +398,8 @@ import base64
 from IPython.display import HTML, display
 
 row = "".join(
-    f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" width="120">'
-    for png in pictures
+    f'<img alt="the picture at {path}" width="120" '
+    f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+    for path, png in zip(paths, pictures, strict=True)
 )
 display(HTML(f'<div style="display: flex; gap: 1em">{row}</div>'))

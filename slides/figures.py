@@ -44,13 +44,18 @@ def svg_text(fig: Figure) -> str:
 
 
 def show(fig: Figure, format: Literal["svg", "png"] = "svg") -> None:
-    """Display a figure: as SVG by default, so that it stays crisp on the projector."""
+    """Display a figure: as SVG by default, so that it stays crisp on the projector.
+
+    Its label (`fig.set_label`, set by each figure below) says in words what it shows: the
+    image's alternative text, what a screen reader reads of the published deck.
+    """
+    alt = str(fig.get_label())
     if format == "svg":
-        display(SVG(svg_text(fig)))
+        display(SVG(svg_text(fig), metadata={"alt": alt}))
         return
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
-    display(Image(data=buffer.getvalue(), format="png"))
+    display(Image(data=buffer.getvalue(), format="png", alt=alt))
 
 
 # --------------------------------------------------------------------------- gophers
@@ -194,6 +199,8 @@ def gopher_timelines(panels: Mapping[str, Schedule]) -> Figure:
     legend.append(Patch(color=COLOURS["wait"], label="watch / wait: idle at the fire"))
     fig.legend(handles=legend, loc="lower center", ncol=5, frameon=False, fontsize=14)
     fig.subplots_adjust(hspace=0.7, bottom=0.16)
+    finished = [f"{title}: all burnt at {all_burnt(s):g}" for title, s in panels.items()]
+    fig.set_label("Timelines of gophers carting books to the fire. " + "; ".join(finished) + ".")
     return fig
 
 
@@ -221,6 +228,8 @@ def multitasking(kind: Literal["preemptive", "cooperative"]) -> Figure:
     else:
         plan, title = COOPERATIVE, "Cooperative: each task runs until it yields"
     fig = Figure(figsize=(10, 3.2))
+    turns = [f"{name} runs in {len(runs)} turns" for name, runs in plan.items()]
+    fig.set_label(f"{title}: three tasks share one CPU; " + ", ".join(turns) + ".")
     ax: Axes = fig.subplots()
     end = max(s + n for runs in plan.values() for s, n in runs)
     for row, (name, runs) in enumerate(plan.items()):
@@ -283,10 +292,12 @@ def png_data_url(picture: bytes) -> str:
 def cat_html(cat: bytes | TimedCat) -> str:
     """One picture; a timed cat is captioned with its status and how long its request took."""
     if isinstance(cat, bytes):
-        return f'<img src="{png_data_url(cat)}" width="160" style="margin: 0 1em">'
+        picture = png_data_url(cat)
+        return f'<img alt="a cat picture" src="{picture}" width="160" style="margin: 0 1em">'
     return (
         '<figure style="margin: 0 1em; text-align: center">'
-        f'<img src="{png_data_url(cat.image)}" width="140">'
+        f'<img alt="the cat of HTTP status {cat.status}" width="140" '
+        f'src="{png_data_url(cat.image)}">'
         f"<figcaption>{cat.status}: {cat.seconds:.2f} s</figcaption></figure>"
     )
 
@@ -362,6 +373,11 @@ def requests_timeline(runs: Mapping[str, tuple[float, Sequence[TimedCat]]]) -> F
     ax.set_xlabel("seconds since the parent started", fontsize=15)
     longest = max(max(cat.finished for cat in cats) - start for start, cats in runs.values())
     ax.set_xlim(0, longest + 0.45)
+    totals = [
+        f"{name}: {len(cats)} requests, done after {max(c.finished for c in cats) - start:.2f} s"
+        for name, (start, cats) in runs.items()
+    ]
+    fig.set_label("One bar per request, from its start to its picture. " + "; ".join(totals) + ".")
     return fig
 
 
@@ -378,6 +394,7 @@ def heartbeat_figure(runs: Iterable[tuple[str, Sequence[float], str]]) -> Figure
 
     `runs` holds (label, gaps between ticks, matplotlib colour) per heartbeat.
     """
+    runs = list(runs)  # drawn, then described
     fig = Figure(figsize=(10, 4))
     ax: Axes = fig.subplots()
     for label, gaps, color in runs:
@@ -387,4 +404,6 @@ def heartbeat_figure(runs: Iterable[tuple[str, Sequence[float], str]]) -> Figure
     ax.set_xlabel("time since the heartbeat started (s)")
     ax.set_ylabel("gap before this tick (s)")
     ax.legend()
+    gaps_said = [f"{label}: longest gap {max(gaps):.2f} s" for label, gaps, _ in runs]
+    fig.set_label("Each heartbeat's ticks, as tall as the gap before them. " + "; ".join(gaps_said))
     return fig

@@ -27,6 +27,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from deckbuild.alttext import NO_ALT
 from deckbuild.chromium import CHROMIUM_ARGS
 from tests.presenting import (
     LOCAL_SCHEMES,
@@ -304,6 +305,17 @@ def test_every_image_has_loaded(session: Session) -> None:
                 .map(img => `${img.alt || '(no alt)'}: ${img.src.slice(0, 40)}`)"""
     )
     assert broken == []
+
+
+def test_every_image_says_what_it_shows(session: Session) -> None:
+    """Every <img> has alternative text of its own: not none, not nbconvert's stand-in."""
+    undescribed = session.page.evaluate(
+        """([standIn]) => Array.from(document.images)
+                .filter(img => !img.alt.trim() || img.alt === standIn)
+                .map(img => `${img.closest('section')?.id}: ${img.src.slice(0, 40)}`)""",
+        [NO_ALT],
+    )
+    assert undescribed == []
 
 
 def key_slides(session: Session, declared: list[Subslide]) -> dict[str, Subslide]:

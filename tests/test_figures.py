@@ -2,10 +2,14 @@
 
 import base64
 import itertools
+from typing import Any, Literal
 
 import pytest
 from bs4 import BeautifulSoup
+from IPython.core.formatters import DisplayFormatter
+from matplotlib.figure import Figure
 
+import figures
 from examples.cats import Cat
 from figures import (
     COOPERATIVE,
@@ -17,8 +21,10 @@ from figures import (
     burn_books,
     cats_html,
     gopher_timelines,
+    heartbeat_figure,
     multitasking,
     requests_timeline,
+    show,
     svg_text,
     tick_times,
 )
@@ -236,3 +242,36 @@ def test_ticks_happen_at_the_running_sum_of_the_gaps() -> None:
     """A tick happens the gap before it after the tick before it."""
     assert tick_times([0.5, 0.25, 1.0]) == [0.5, 0.75, 1.75]
     assert tick_times([]) == []
+
+
+def words(fig: Figure) -> str:
+    return str(fig.get_label())
+
+
+def test_each_figure_says_in_words_what_it_shows() -> None:
+    """A figure's label is its alternative text: it names what is drawn and the measured values."""
+    one, two = burn_books(1, 4, wait_by_fire=True), burn_books(2, 4, wait_by_fire=True)
+    gophers = words(gopher_timelines({"One gopher": one, "Two gophers": two}))
+    assert gophers.startswith("Timelines of gophers")
+    assert f"One gopher: all burnt at {all_burnt(one):g}; Two gophers: " in gophers
+    assert "three tasks share one CPU" in words(multitasking("preemptive"))
+    assert "task C runs in 1 turns" in words(multitasking("cooperative"))
+    runs = {"gather": (20.0, [cat(200, 20.0, 0.5), cat(418, 20.01, 0.5)])}
+    assert "gather: 2 requests, done after 0.51 s" in words(requests_timeline(runs))
+    beats = heartbeat_figure(iter([("blocked", [0.1, 1.5], "C3"), ("free", [0.1, 0.1], "C0")]))
+    assert words(beats).endswith("blocked: longest gap 1.50 s; free: longest gap 0.10 s")
+    assert len(beats.axes[0].collections) == 2  # a generator of runs is drawn, then described
+
+
+@pytest.mark.parametrize("format", ["svg", "png"])
+def test_show_gives_the_image_its_figures_words(
+    format: Literal["svg", "png"], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    formatter = DisplayFormatter()  # what IPython sends of an object: (data, metadata)
+    monkeypatch.setattr(figures, "display", lambda obj: shown.append(formatter.format(obj)))  # type: ignore[no-untyped-call]
+    show(multitasking("preemptive"), format=format)
+    ((data, metadata),) = shown
+    mime = "image/svg+xml" if format == "svg" else "image/png"
+    assert mime in data
+    assert metadata[mime]["alt"] == words(multitasking("preemptive"))
