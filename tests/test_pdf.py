@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from deckbuild.chromium import CHROMIUM_ARGS, STAGE_HEIGHT, STAGE_WIDTH
 from tests.presenting import (
     ROOT,
     declared_slides,
@@ -18,6 +19,7 @@ from tests.presenting import (
 
 # A page object's dictionary says /Type /Page; the page tree's nodes say /Type /Pages.
 PAGE_OBJECT = re.compile(rb"/Type\s*/Page\b")
+BAND_WIDTH = 20  # px: the theme's band down the left edge of a designed slide (deck.css)
 
 
 def count_pages(pdf: bytes) -> int:
@@ -63,3 +65,38 @@ def test_pdf_without_a_deck_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "no deck to print" in result.stderr
     assert "build.py build" in result.stderr
+
+
+def test_designed_slides_keep_their_design_in_the_print_view() -> None:
+    """reveal.js's print view zeroes every slide's padding (`padding: 0 !important`): the title
+    and section slides keep theirs, so that their heading is not printed under the band."""
+    from playwright.sync_api import sync_playwright
+
+    deck, chromium = require_deck_and_chromium()
+    measure = """() => Array.from(document.querySelectorAll(
+            '.reveal .slides section.deck-title, .reveal .slides section.deck-section'))
+        .map(section => {
+            const heading = section.querySelector('h1, h2');
+            return {
+                id: section.id,
+                padding: getComputedStyle(section).paddingLeft,
+                gap: heading.getBoundingClientRect().left - section.getBoundingClientRect().left,
+            };
+        })"""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport={"width": STAGE_WIDTH, "height": STAGE_HEIGHT})
+            page.goto(deck.resolve().as_uri())
+            page.wait_for_function("() => window.Reveal?.isReady()")
+            on_screen = {found["id"]: found for found in page.evaluate(measure)}
+            page.goto(deck.resolve().as_uri() + "?print-pdf")
+            page.wait_for_function("() => document.querySelector('.pdf-page')")
+            printed = {found["id"]: found for found in page.evaluate(measure)}
+        finally:
+            browser.close()
+    assert on_screen, "no designed slide in the deck"
+    assert printed.keys() == on_screen.keys()
+    for name, found in printed.items():
+        assert found["padding"] == on_screen[name]["padding"], name
+        assert found["gap"] >= BAND_WIDTH + 16, f"{name}: the heading is {found['gap']} px in"
