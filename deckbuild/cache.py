@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import site
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,23 +40,34 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+def package_folders(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Where the kernel finds installed packages: this interpreter's site-packages, the user's,
+    and $PYTHONPATH (the kernel inherits it). Not the rest of sys.path, which depends on how
+    this process was started (`python build.py` puts the project first, `-m pytest` the cwd)."""
+    folders = [*site.getsitepackages(), site.getusersitepackages()]
+    folders += [entry for entry in environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    return list(dict.fromkeys(folders))
+
+
 @functools.cache
 def environment_fingerprint() -> str:
     """The interpreter and every installed package, version included.
 
     The packages' metadata folders are named `name-version.dist-info`: listing them is much
     faster than parsing every METADATA file, and a no-change rebuild should take a second.
+    The interpreter is named by its environment's folder (sys.prefix), whichever of its names
+    (`python`, `python3`, a symlink) started it.
     """
     packages = sorted(
         {
             path.name
-            for entry in sys.path
+            for entry in package_folders()
             if os.path.isdir(entry)
             for path in Path(entry).iterdir()
             if path.suffix in {".dist-info", ".egg-info"}
         }
     )
-    return digest([CACHE_FORMAT, sys.executable, sys.version, packages])
+    return digest([CACHE_FORMAT, sys.prefix, sys.version, packages])
 
 
 def environment_used(

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from deckbuild.cache import ExecutionCache
+from deckbuild.cache import ExecutionCache, environment_fingerprint
 from deckbuild.pipeline import longest_first
 from deckbuild.sources import Source, code_cells, read_source
 
@@ -275,3 +275,26 @@ def test_no_cache_executes_everything(talk: Talk) -> None:
     first = talk.build()
     second = talk.build("--no-cache")
     assert all(second[name] != first[name] for name in first)
+
+
+def fresh_fingerprint() -> str:
+    environment_fingerprint.cache_clear()
+    return environment_fingerprint()
+
+
+def test_the_fingerprint_does_not_depend_on_how_python_was_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python build.py`, `python3 -m pytest` from elsewhere: the same interpreter and packages,
+    the same fingerprint; a package installed where the kernel looks changes it."""
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    before = fresh_fingerprint()
+    folder = tmp_path / "a_folder_on_sys_path"
+    (folder / "leftover-1.0.egg-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.setattr(sys, "executable", sys.executable + "3")
+    assert fresh_fingerprint() == before
+    monkeypatch.setenv("PYTHONPATH", str(folder))
+    assert fresh_fingerprint() != before
+    monkeypatch.undo()
+    assert fresh_fingerprint() == before
