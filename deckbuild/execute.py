@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any, cast
@@ -20,6 +21,7 @@ from typing import IO, Any, cast
 import nbformat
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -32,6 +34,7 @@ from deckbuild.sources import Source, cell_tags, code_cells
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NOISE = "running over TCP without encryption"  # jupyter_client's usual start-up warning
+SOCKET_PATH_ROOM = 100  # a Unix socket's path: 107 bytes on Linux, less the "-5" of the fifth
 MAX_OUTPUT = 1_000_000  # characters of text one cell may put on a slide
 # Run last in every kernel: which module files did the cells import?
 IMPORTED_FILES_PROBE = """\
@@ -60,11 +63,32 @@ class ProjectKernelSpecManager(KernelSpecManager):
 
 
 class ProjectKernelManager(AsyncKernelManager):
-    """A kernel manager whose only kernelspec is this interpreter."""
+    """A kernel manager whose only kernelspec is this interpreter, talking to its kernel over
+    Unix sockets of its own.
+
+    Over TCP, jupyter_client picks five free ports and lets them go for the kernel to bind: a
+    kernel starting at the same moment can take one first, and this kernel dies before it
+    replies ("Address already in use"), as it did about once in 300 starts with a dozen at a
+    time. Unix sockets named after this manager cannot be taken by another kernel.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("kernel_spec_manager", ProjectKernelSpecManager())
+        if os.name == "posix":
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", socket_prefix())
         super().__init__(**kwargs)
+
+
+def socket_prefix() -> str:
+    """Where a kernel's five sockets go: PREFIX-1 ... PREFIX-5, in Jupyter's runtime folder (only
+    its user can enter it), or in the temporary folder if that path is too long for a socket."""
+    name = f"deck-kernel-{uuid.uuid4().hex[:12]}"
+    folder = Path(jupyter_runtime_dir())
+    if len(str(folder / name)) > SOCKET_PATH_ROOM:
+        folder = Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / name)
 
 
 def kernel_environment() -> dict[str, str]:
@@ -150,7 +174,7 @@ def execution_error(
 ) -> BuildError:
     """One short message for what went wrong while executing source."""
     if index is None:
-        return BuildError(f"{source.name}: the kernel did not start: {error}")
+        return BuildError(f"{source.name}: the kernel did not start: {error}{last_words(stderr)}")
     if isinstance(error, CellTimeoutError):
         return BuildError(f"{source.where(index)}: timed out after {timeout} s (raise --timeout?)")
     if isinstance(error, DeadKernelError):

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import SlidesExporter
 
 from deckbuild.errors import ERROR_PREFIX
-from deckbuild.execute import execute_in_worker
+from deckbuild.execute import ProjectKernelManager, execute, execute_in_worker
 from deckbuild.machinepaths import shorten
 from deckbuild.pipeline import worker_pool
 from deckbuild.sources import read_source
@@ -223,3 +223,22 @@ def test_a_worker_that_ignores_ctrl_c_still_does_after_running_a_kernel() -> Non
         assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
         pool.submit(execute_in_worker, read_source(GOOD[1]), 60).result()
         assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+
+
+def test_kernels_talk_over_unix_sockets_of_their_own(tmp_path: Path) -> None:
+    """Not TCP ports, which another kernel starting at the same moment could take first."""
+    first, second = ProjectKernelManager(), ProjectKernelManager()
+    assert (first.transport, second.transport) == ("ipc", "ipc")
+    assert first.ip != second.ip
+    assert len(f"{first.ip}-5") <= 107  # the longest path a Unix socket may have on Linux
+    source = tmp_path / "01_transport.py"
+    source.write_text(
+        "# %%\nimport json\nfrom ipykernel import get_connection_info\n\n"
+        'info = json.loads(get_connection_info())\nprint(info["transport"], info["ip"])\n',
+        encoding="utf-8",
+    )
+    printed = execute(read_source(source), timeout=60).notebook.cells[0].outputs[0].text
+    transport, prefix = printed.split()
+    assert transport == "ipc"
+    sockets = Path(prefix.replace("~", str(Path.home()), 1))
+    assert not list(sockets.parent.glob(f"{sockets.name}-*")), "the sockets outlived the kernel"
