@@ -178,7 +178,7 @@ show(gopher_timelines({
 # - 3.14: ... and now raises `RuntimeError`; `python -m asyncio ps PID` / `pstree PID` show
 #   the tasks of a running program.
 #
-# The setup cell above printed which Python built this deck.
+# The setup cell (a backup slide, after the outro) prints which Python built this deck.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Coroutines

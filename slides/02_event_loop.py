@@ -145,8 +145,8 @@ await asyncio.to_thread(  # a thread of its own: this notebook's thread already 
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Between ticks nothing is ready, so the loop asks the kernel to wake it when a socket it
-# watches is ready or when the earliest timer is due: 0.1 s, then 0.05 s (the slow ticker's
-# 0.25 s), and so on. The polls with timeout 0 (work already ready) are not printed.
+# watches is ready or when the earliest timer is due: 0.1 s twice, then 0.05 s (the slow
+# ticker's 0.25 s), and so on. The polls with timeout 0 (work already ready) are not printed.
 # `asyncio.sleep` is `loop.call_later` plus a future; the loop keeps those timers in a heap,
 # like ours. With no timer at all, the timeout would be `None`: wait for I/O forever.
 

@@ -162,15 +162,18 @@ print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
+# `session` is one `aiohttp.ClientSession`, a connection pool shared by every demo of the
+# section: opened in the backup slides after `fetch_a_cat`, closed after the last demo.
+#
 # The 2019 version said "in Python 3.6 use `asyncio.ensure_future` instead". Not any more:
 # `create_task` is the way to start a coroutine; `ensure_future` is for code that does not know
 # whether it holds a coroutine or a future.
 #
-# The prints still say "awaiting the tasks" before any cat is asked for: `create_task` only
+# The prints say "awaiting the tasks" before any cat is asked for: `create_task` only
 # schedules the task, and the tasks get to run at the parent's first `await`. (Python 3.12's
 # eager tasks change that: they run straight away, up to their first real wait.)
 
-# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # So now we can start things concurrently, but do we really have to...
 # 1. create the coroutine
 # 2. turn it into a task
@@ -187,14 +190,16 @@ async def fetch_cats_gather(
     return cats
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["backup"]
 start = time.perf_counter()
 cats = await fetch_cats_gather(session, HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cats)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This is the "introducing `asyncio.gather`" slide
+# This is the "introducing `asyncio.gather`" slide. It runs them concurrently and returns the
+# results in the order of its arguments (its output is in the backup slides: the same timing
+# as `create_task`).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # Since Python 3.11: `asyncio.TaskGroup`
@@ -263,6 +268,9 @@ try:
 except TimeoutError:  # the builtin one: asyncio.TimeoutError is an alias of it since 3.11
     print("parent: no cats in time, giving up")
 print(f"Total {time.perf_counter() - start:.2f} s")
+
+# %%
+await session.close()  # the section's last demo: give the pool's connections back
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # `asyncio.timeout` cancels the work inside the block when time runs out, then turns that

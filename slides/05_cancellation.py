@@ -65,6 +65,25 @@ except TimeoutError:
 # raise`. The `await` in `finally` works because a cancellation is delivered once: the task
 # is not cancelled again unless someone calls `cancel()` again (next: `shield`).
 
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Deeper: a second cancel cuts the cleanup short
+#
+# Cancel `fetch_properly` once, then again while its `finally` awaits:
+
+# %%
+task = asyncio.create_task(fetch_properly(1))
+await asyncio.sleep(0.01)
+task.cancel()  # the first: the fetch stops, its finally starts closing
+await asyncio.sleep(0.01)
+task.cancel()  # the second lands in the finally's await: "closed" is never printed
+await asyncio.wait([task])
+print(f"cancelled: {task.cancelled()}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Every `cancel()` call throws one `CancelledError` in at the next `await`. Cleanup that must
+# finish goes in a task of its own behind `asyncio.shield`, as `handle` does on the next main
+# slide.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `asyncio.shield`: a cancel stops the wait, not the work
 
@@ -172,24 +191,6 @@ print(f"task and thread ended after {time.perf_counter() - start:.2f} s")
 # and data half-written. They can only be asked. Blocking libraries that take a timeout
 # (`requests.get(..., timeout=...)`, `queue.get(timeout=...)`) give the same chance to look up
 # now and then.
-
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
-# ## Deeper: a second cancel cuts the cleanup short
-#
-# Cancel `fetch_properly` once, then again while its `finally` awaits:
-
-# %%
-task = asyncio.create_task(fetch_properly(1))
-await asyncio.sleep(0.01)
-task.cancel()  # the first: the fetch stops, its finally starts closing
-await asyncio.sleep(0.01)
-task.cancel()  # the second lands in the finally's await: "closed" is never printed
-await asyncio.wait([task])
-print(f"cancelled: {task.cancelled()}")
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# Every `cancel()` call throws one `CancelledError` in at the next `await`. Cleanup that must
-# finish goes in a task of its own behind `asyncio.shield`, as `handle` does.
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Take it home: `python -m examples.cancellation`

@@ -60,73 +60,11 @@ for name, (cats, connections, seconds) in [("all at once", naive), ("Semaphore(5
 # one per cat. That is a thousand sockets on each side, past the 1,024 open files many
 # systems allow a process by default (`measure` raises the limit for this demo): the
 # naive version fails with "Too many open files" before it annoys the server. With the
-# semaphore, 50 connections carry all the requests, one after another (keep-alive). The price:
-# 1,000 / 50 x 0.1 s = 2 s at best, where all at once is limited only by how fast one thread
-# opens and serves a thousand connections (compare the two times, measured in the same run).
-# aiohttp's session caps connections at 100 by default; other clients do not.
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# # Shutting down: Ctrl-C under `asyncio.run`
-#
-# `asyncio.run` turns Ctrl-C (SIGINT) into a cancel of `main`: every `finally` gets to run.
-
-# %% tags=["example:shutdown"] steps="1-9|12-21"
-import asyncio
-
-
-async def worker(name: str) -> None:
-    try:
-        await asyncio.sleep(3600)  # stands in for work that runs until it is stopped
-    finally:  # cancelled: clean up, awaiting if need be
-        await asyncio.sleep(0.05)  # e.g. flush a buffer, close connections
-        print(f"  {name}: cleaned up")
-
-
-async def main() -> None:
-    try:
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(worker("worker 1"))
-            tg.create_task(worker("worker 2"))
-            await asyncio.sleep(0)  # -- the workers start here --
-            print("main: ready, Ctrl-C to stop")
-    except asyncio.CancelledError:  # the TaskGroup has cancelled the workers and waited
-        print("main: cancelled, all workers cleaned up")
-        raise  # let asyncio.run see it
-
-
-# %% tags=["example:shutdown", "skip-execution"]
-import sys
-
-if __name__ == "__main__":  # not run on the slide: the next slide runs it as a program
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:  # asyncio.run raises it once main has been cancelled
-        print("program: interrupted, exiting")
-        sys.exit(130)  # the usual status for "stopped by SIGINT"
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# Since Python 3.11, `asyncio.run` installs its own SIGINT handler: the first Ctrl-C cancels
-# the main task instead of raising `KeyboardInterrupt` wherever the loop happened to be. The
-# cancel travels down through the `TaskGroup` to the workers, their `finally` blocks run, and
-# then `asyncio.run` raises `KeyboardInterrupt` for the program to exit on. A second Ctrl-C
-# while cleaning up raises `KeyboardInterrupt` at once: the impatient user wins.
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ## Run it, wait until it is ready, press "Ctrl-C"
-#
-# In a process of its own, with this interpreter; SIGINT is what Ctrl-C sends.
-
-# %%
-from examples.ctrl_c import interrupt_when_ready  # its code is in the backup slides
-
-output, status = await interrupt_when_ready("examples.shutdown")
-print(output + f"exit status {status}")
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# The program runs exactly as `python -m examples.shutdown` in a terminal. The slide waits for
-# its "ready" line rather than for some guessed time, then sends the same signal Ctrl-C sends.
-# Both workers clean up (in whichever order they get to), then main, then the program exits
-# with status 130, the shell's convention for "ended by SIGINT".
+# semaphore, 50 connections carry all the requests, one after another (keep-alive). Its floor
+# is 1,000 / 50 x 0.1 s = 2 s; all at once is limited by how fast one thread opens and serves a
+# thousand connections, and is often no faster (compare the two times, measured in the same
+# run). aiohttp's session caps connections at 100 by default (httpx too); requests and many
+# other clients do not.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## Deeper: a queue of workers
@@ -247,6 +185,69 @@ async def main(count: int = 1000, latency: float = 0.1) -> None:
         cats, connections, seconds = await measure(fetch, count, latency)
         print(f"{name:>14}: {cats} cats, {connections:>4} connections, {seconds:.2f} s")
 
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # Shutting down: Ctrl-C under `asyncio.run`
+#
+# `asyncio.run` turns Ctrl-C (SIGINT) into a cancel of `main`: every `finally` gets to run.
+
+# %% tags=["example:shutdown"] steps="1-9|12-21"
+import asyncio
+
+
+async def worker(name: str) -> None:
+    try:
+        await asyncio.sleep(3600)  # stands in for work that runs until it is stopped
+    finally:  # cancelled: clean up, awaiting if need be
+        await asyncio.sleep(0.05)  # e.g. flush a buffer, close connections
+        print(f"  {name}: cleaned up")
+
+
+async def main() -> None:
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(worker("worker 1"))
+            tg.create_task(worker("worker 2"))
+            await asyncio.sleep(0)  # -- the workers start here --
+            print("main: ready, Ctrl-C to stop")
+    except asyncio.CancelledError:  # the TaskGroup has cancelled the workers and waited
+        print("main: cancelled, all workers cleaned up")
+        raise  # let asyncio.run see it
+
+
+# %% tags=["example:shutdown", "skip-execution"]
+import sys
+
+if __name__ == "__main__":  # not run on the slide: the next slide runs it as a program
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:  # asyncio.run raises it once main has been cancelled
+        print("program: interrupted, exiting")
+        sys.exit(130)  # the usual status for "stopped by SIGINT"
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Since Python 3.11, `asyncio.run` installs its own SIGINT handler: the first Ctrl-C cancels
+# the main task instead of raising `KeyboardInterrupt` wherever the loop happened to be. The
+# cancel travels down through the `TaskGroup` to the workers, their `finally` blocks run, and
+# then `asyncio.run` raises `KeyboardInterrupt` for the program to exit on. A second Ctrl-C
+# while cleaning up raises `KeyboardInterrupt` at once: the impatient user wins.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Run it, wait until it is ready, press "Ctrl-C"
+#
+# In a process of its own, with this interpreter; SIGINT is what Ctrl-C sends.
+
+# %%
+from examples.ctrl_c import interrupt_when_ready  # its code is in the backup slides
+
+output, status = await interrupt_when_ready("examples.shutdown")
+print(output + f"exit status {status}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The program runs exactly as `python -m examples.shutdown` in a terminal. The slide waits for
+# its "ready" line rather than for some guessed time, then sends the same signal Ctrl-C sends.
+# Both workers clean up (in whichever order they get to), then main, then the program exits
+# with status 130, the shell's convention for "ended by SIGINT".
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## Deeper: pressing Ctrl-C from a program

@@ -89,7 +89,8 @@ show_cats(cat_pics)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Since Python 3.9: `asyncio.to_thread`
 #
-# Same default pool, no loop to fetch, and it is a plain coroutine (so it fits a `TaskGroup`).
+# The default pool of `loop.run_in_executor(None, ...)`, no loop to fetch, and it is a plain
+# coroutine (so it fits a `TaskGroup`).
 
 # %% tags=["example:threads"]
 async def fetch_cats_to_thread(base_url: str) -> list[bytes]:
@@ -114,6 +115,98 @@ start = time.perf_counter()
 cat_pics = await fetch_cats_to_thread(HTTP_CAT)
 print(f"Total {time.perf_counter() - start:.2f} s")
 show_cats(cat_pics)
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## What is an executor?
+# - Provided by Python's `concurrent.futures` module since Python 3.2
+#   (with a backport for Python 2)
+# - Two versions by default
+#   - `ThreadPoolExecutor`
+#   - `ProcessPoolExecutor`
+# - Provides an abstract `Executor` you can extend yourself
+# - Revolves around the concept of "futures"
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Threads or processes?
+#
+# Some honest CPU work: counting primes in pure Python.
+
+# %% tags=["example:executors"]
+import asyncio
+from concurrent.futures import Executor
+
+
+def count_primes(limit: int) -> int:
+    """Count the primes below `limit` the slow way: pure Python, all CPU, holds the GIL."""
+    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))
+
+
+async def count_on(executor: Executor, limits: list[int]) -> list[int]:
+    """Count primes below each limit, all at once, on the given executor."""
+    loop = asyncio.get_running_loop()
+    futures = [loop.run_in_executor(executor, count_primes, limit) for limit in limits]
+    return await asyncio.gather(*futures)
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Race!
+
+# %%
+from examples.executors import count_on, count_primes  # importable, so processes can use it
+
+gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True  # 3.13+ can say
+print(f"{os.cpu_count()} cores, the GIL is {'on' if gil else 'off'}")
+LIMITS = [200_000, 200_000]  # two jobs: one per core on a 2-core machine
+forkserver = multiprocessing.get_context("forkserver")  # fine in a process that has threads
+
+start = time.perf_counter()
+counts = [count_primes(limit) for limit in LIMITS]
+print(f"one after the other: {counts} {time.perf_counter() - start:.2f} s")
+for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:
+    with pool:
+        pool.submit(count_primes, 10).result()  # start the workers before timing
+        start = time.perf_counter()
+        counts = await count_on(pool, LIMITS)
+        print(f"{type(pool).__name__}: {counts} {time.perf_counter() - start:.2f} s")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Threads don't make pure-Python CPU work faster: the GIL lets one of them run at a time. (The
+# free-threaded build of 3.13 and 3.14, `python3.13t`, has no GIL: there threads can run Python
+# in parallel. The deck runs the default build, and prints which it has.)
+# Processes can, one job per free core, once the workers have started (and the arguments and
+# results are pickled on the way). The timings are live, on a small machine that may be busy
+# with other things, so they wobble: with no idle second core, processes gain nothing.
+# A process pool pickles the function by reference and the worker imports it: a function
+# defined in the notebook lives in `__main__`, which a spawned or forkserver worker cannot
+# import. That is why `count_primes` comes from the `examples` package. forkserver is the
+# default start method on Linux from Python 3.14; plain fork in a process that already runs
+# threads can deadlock.
+
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
+# ## Take it home: `python -m examples.executors`
+
+# %% tags=["example:executors"]
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+
+async def main(limit: int = 200_000) -> None:
+    """Count primes twice: one after the other, on two threads, on two processes; timed."""
+    limits = [limit, limit]
+    print(f"{os.cpu_count()} cores; counting the primes below {limit:,}, twice")
+    start = time.perf_counter()
+    counts = [count_primes(each) for each in limits]
+    print(f"one after the other: {counts} in {time.perf_counter() - start:.2f} s")
+    forkserver = multiprocessing.get_context("forkserver")
+    for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:
+        with pool:
+            pool.submit(count_primes, 10).result()  # start the workers before timing
+            start = time.perf_counter()
+            counts = await count_on(pool, limits)
+            print(f"{type(pool).__name__}: {counts} in {time.perf_counter() - start:.2f} s")
+
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Why bother? A blocking call freezes everything
@@ -210,98 +303,6 @@ async def main() -> None:
         for name, work in [("on the loop", cat_on_the_loop), ("to_thread", cat_in_a_thread)]:
             gaps = await heartbeat_gaps(work(base_url))
             print(f"a blocking call {name}: the longest heartbeat gap was {max(gaps):.3f} s")
-
-
-# %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
-# # What is an executor?
-# - Provided by Python's `concurrent.futures` module since Python 3.2
-#   (with a backport for Python 2)
-# - Two versions by default
-#   - `ThreadPoolExecutor`
-#   - `ProcessPoolExecutor`
-# - Provides an abstract `Executor` you can extend yourself
-# - Revolves around the concept of "futures"
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ## Threads or processes?
-#
-# Some honest CPU work: counting primes in pure Python.
-
-# %% tags=["example:executors"]
-import asyncio
-from concurrent.futures import Executor
-
-
-def count_primes(limit: int) -> int:
-    """Count the primes below `limit` the slow way: pure Python, all CPU, holds the GIL."""
-    return sum(1 for n in range(2, limit) if all(n % d for d in range(2, int(n**0.5) + 1)))
-
-
-async def count_on(executor: Executor, limits: list[int]) -> list[int]:
-    """Count primes below each limit, all at once, on the given executor."""
-    loop = asyncio.get_running_loop()
-    futures = [loop.run_in_executor(executor, count_primes, limit) for limit in limits]
-    return await asyncio.gather(*futures)
-
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ## Race!
-
-# %%
-from examples.executors import count_on, count_primes  # importable, so processes can use it
-
-gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True  # 3.13+ can say
-print(f"{os.cpu_count()} cores, the GIL is {'on' if gil else 'off'}")
-LIMITS = [200_000, 200_000]  # two jobs: one per core on a 2-core machine
-forkserver = multiprocessing.get_context("forkserver")  # fine in a process that has threads
-
-start = time.perf_counter()
-counts = [count_primes(limit) for limit in LIMITS]
-print(f"one after the other: {counts} {time.perf_counter() - start:.2f} s")
-for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:
-    with pool:
-        pool.submit(count_primes, 10).result()  # start the workers before timing
-        start = time.perf_counter()
-        counts = await count_on(pool, LIMITS)
-        print(f"{type(pool).__name__}: {counts} {time.perf_counter() - start:.2f} s")
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# Threads don't make pure-Python CPU work faster: the GIL lets one of them run at a time. (The
-# free-threaded build of 3.13 and 3.14, `python3.13t`, has no GIL: there threads can run Python
-# in parallel. The deck runs the default build, and prints which it has.)
-# Processes can, one job per free core, once the workers have started (and the arguments and
-# results are pickled on the way). The timings are live, on a small machine that may be busy
-# with other things, so they wobble: with no idle second core, processes gain nothing.
-# A process pool pickles the function by reference and the worker imports it: a function
-# defined in the notebook lives in `__main__`, which a spawned or forkserver worker cannot
-# import. That is why `count_primes` comes from the `examples` package. forkserver is the
-# default start method on Linux from Python 3.14; plain fork in a process that already runs
-# threads can deadlock.
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ## Take it home: `python -m examples.executors`
-
-# %% tags=["example:executors"]
-import multiprocessing
-import os
-import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-
-async def main(limit: int = 200_000) -> None:
-    """Count primes twice: one after the other, on two threads, on two processes; timed."""
-    limits = [limit, limit]
-    print(f"{os.cpu_count()} cores; counting the primes below {limit:,}, twice")
-    start = time.perf_counter()
-    counts = [count_primes(each) for each in limits]
-    print(f"one after the other: {counts} in {time.perf_counter() - start:.2f} s")
-    forkserver = multiprocessing.get_context("forkserver")
-    for pool in [ThreadPoolExecutor(2), ProcessPoolExecutor(2, mp_context=forkserver)]:
-        with pool:
-            pool.submit(count_primes, 10).result()  # start the workers before timing
-            start = time.perf_counter()
-            counts = await count_on(pool, limits)
-            print(f"{type(pool).__name__}: {counts} in {time.perf_counter() - start:.2f} s")
 
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -688,6 +689,3 @@ def main() -> None:
     except RuntimeError as error:
         print(f"after shutdown: {error}")
 
-
-# %% [markdown] slideshow={"slide_type": "notes"}
-# Questions? 😺 This isn't your last chance: examples of more complex stuff come after this.

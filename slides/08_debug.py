@@ -93,6 +93,8 @@ print(shorten(await run_program("-X", "dev")))
 # line where Python noticed: in a real program those are far apart. Then the slow step: the
 # task's one step took 0.2 s, and nothing else ran meanwhile. Without debug mode the first
 # bug gets a one-line warning and the second nothing at all (next slide, in the backup).
+#
+# Questions? 😺 This isn't your last chance: examples of more complex stuff come after this.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
 # ## Deeper: `PYTHONASYNCIODEBUG=1`, and no debug mode at all

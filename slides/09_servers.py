@@ -228,7 +228,7 @@ async def main(
 # also when something fails before serve_forever() starts (hence `start_serving=False`: a
 # cancellation at start_server's own last step would lose a server already listening).
 # `started` is the asyncio version of Trio's `task_status.started()`: a future, as on the
-# executor slide, that the caller awaits to learn the port; if the port is taken, the same
+# futures slides, that the caller awaits to learn the port; if the port is taken, the same
 # await raises main's OSError, at once.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["backup"]
@@ -299,8 +299,16 @@ async def one_server_three_clients() -> tuple[asyncio.Task[None], asyncio.Task[l
     return server_task, alice
 
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# `main` (the server, serving forever until cancelled, telling `started` its port) and
+# `echo_client` are the echo server's code from the slide before and its backup slides.
+
 # %% slideshow={"slide_type": "subslide"}
 server_task, alice = await one_server_three_clients()
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The server task is still serving: the next (backup) slide cancels it and waits for it to
+# finish, which closes its listening socket. A server is stopped by cancelling its task.
 
 # %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ### The clients are done: stop the server

@@ -36,7 +36,7 @@
 # `echo_client` wants an echo server running. `make test` runs every one of them against local servers, and checks
 # that this list names every example that does something when run.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["backup"]
 # ## Further reading
 #
 # - **asyncio**, CPython's documentation: docs.python.org/3/library/asyncio.html

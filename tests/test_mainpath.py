@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,13 @@ from deckbuild.errors import BuildError
 from deckbuild.mainpath import arrange, main_path_length, total_seconds, units
 from deckbuild.paths import ROOT
 from deckbuild.render import merge
-from deckbuild.sources import Source, read_source, resolve_sources
+from deckbuild.sources import Source, cell_tags, read_source, resolve_sources
 from tests.presenting import source_file
 
 DECKS = Path(__file__).resolve().parent / "decks"
 MAIN_PATH_LIMIT = 60  # slides plus subslides: a 45-minute slot
 TALK_MINUTES = (40, 45)
+HIDDEN = {"remove-cell", "remove-input"}  # tags of cells whose source a slide does not show
 
 
 def read(tmp_path: Path, text: str, name: str = "deck.py") -> Source:
@@ -171,3 +173,27 @@ def test_the_talk_has_a_main_path_for_a_45_minute_slot() -> None:
     seconds = total_seconds(arrange([s.notebook for s in sources]))
     low, high = TALK_MINUTES
     assert low * 60 <= seconds <= high * 60, f"the budgets add up to {seconds / 60:g} minutes"
+
+
+def test_what_the_agenda_promises_is_on_the_main_path() -> None:
+    """Every name in code on the agenda slide is shown on a main slide after it, not only in the
+    backup slides a presenter does not show (`gather` once was)."""
+    sources = [read_source(path) for path in resolve_sources([], root=ROOT)]
+    main_cells = [
+        cell
+        for source in sources
+        for unit in units(source.notebook.cells)
+        if unit.is_slide and not unit.backup
+        for cell in unit.cells
+        if not slide_type_is_notes(cell) and not HIDDEN & set(cell_tags(cell))
+    ]
+    (agenda,) = [cell for cell in main_cells if "What's he going on about now?" in cell.source]
+    promised = re.findall(r"`([^`]+)`", agenda.source)
+    assert len(promised) >= 5, promised
+    after = "\n".join(cell.source for cell in main_cells[main_cells.index(agenda) + 1 :])
+    missing = [name for name in promised if name.removeprefix("asyncio.") not in after]
+    assert not missing, f"the agenda names {missing}, which no main slide shows"
+
+
+def slide_type_is_notes(cell: object) -> bool:
+    return cell.metadata.get("slideshow", {}).get("slide_type") == "notes"  # type: ignore[attr-defined,no-any-return]
