@@ -76,7 +76,7 @@ serve: setup ## build, serve build/ on 127.0.0.1:8000 (PORT=N), rebuild on edits
 present: setup ## serve, plus a kernel per slide file: edit and run any code cell on stage (PORT=N)
 	$(PY) build.py present --port $(PORT)
 
-pdf: setup ## print the built deck to build/talk.pdf, one page per slide (needs Chromium)
+pdf: setup ## print the built deck to build/talk.pdf, a page per slide (and per step of long stepped code; needs Chromium)
 	$(PY) build.py pdf
 
 bench: setup ## time the build, the authoring loop, the concurrency demos, Kafka, echo, live cells (~12 min)

@@ -152,7 +152,8 @@ def parser() -> argparse.ArgumentParser:
         "pdf",
         help="print the built deck to OUT/talk.pdf, one page per slide",
         description="Open OUT/index.html in headless Chromium with reveal.js's print view "
-        "(?print-pdf) and print it to OUT/talk.pdf: one page per slide, fragments shown. "
+        "(?print-pdf) and print it to OUT/talk.pdf: one page per slide, fragments shown, "
+        "and a page per step for stepped code that does not fit its page whole. "
         "Needs Chromium ($CHROMIUM, or `chromium` on the PATH) and a built deck.",
     )
     add_out(pdf_cmd, "the built deck's folder")

@@ -13,7 +13,8 @@ from deckbuild.sources import resolve_sources
 
 
 def print_pdf(out: Path) -> Path:
-    """Print out/index.html through reveal.js's print view into out/talk.pdf, a page per slide."""
+    """Print out/index.html through reveal.js's print view into out/talk.pdf: a page per slide,
+    and a page per step for a slide whose stepped code does not fit its page whole."""
     index = out / "index.html"
     if not index.is_file():
         raise BuildError(f"{display_path(index)}: no deck to print; run `python build.py build`")
@@ -45,7 +46,9 @@ def print_pdf(out: Path) -> Path:
                 page = browser.new_page(viewport={"width": STAGE_WIDTH, "height": STAGE_HEIGHT})
                 page.route("**/*", offline)
                 page.goto(index.resolve().as_uri() + "?print-pdf")
-                ready = "() => window.Reveal?.isReady() && document.querySelector('.pdf-page')"
+                # the template's fit script sets data-deck-print once reveal.js's pages are laid
+                # out, fitted and split (a page per step for stepped code too long for one)
+                ready = "() => document.documentElement.dataset.deckPrint === 'ready'"
                 page.wait_for_function(ready, timeout=60_000)
                 page.evaluate("() => document.fonts.ready")
                 page.pdf(path=str(partial), prefer_css_page_size=True, print_background=True)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jupytext
 import pytest
@@ -29,9 +30,14 @@ STEPPED_DECK = (
     + '# %% [markdown] slideshow={"slide_type": "slide"}\n# # Stepped deck\n\n'
     + '# %% slideshow={"slide_type": "subslide"} steps="1-3|20-22|38-40"\n'
     + LONG_CODE
-    + '\n\n# %% [markdown] slideshow={"slide_type": "fragment"}\n# AFTER-THE-STEPS\n'
+    + '\n\n# %% [markdown] slideshow={"slide_type": "fragment"}\n# AFTER-THE-STEPS\n\n'
+    + '# %% slideshow={"slide_type": "subslide"} steps="1-3|4-7"\n'
+    + SEVEN_LINES
+    + "\n"
 )
 READY = "() => window.Reveal !== undefined && Reveal.isReady()"
+# reveal.js's print view, once the fit script has fitted its pages and split the stepped ones
+PRINTED = "() => document.documentElement.dataset.deckPrint === 'ready'"
 
 
 def write_deck(folder: Path, cells: str) -> Path:
@@ -124,7 +130,11 @@ def test_each_step_after_the_first_is_a_declared_fragment(tmp_path: Path) -> Non
     path = tmp_path / "deck.py"
     path.write_text(STEPPED_DECK, encoding="utf-8")
     slides = declared_slides([read_notebook(path)])
-    assert [(slide.h, slide.v, slide.fragments) for slide in slides] == [(0, 0, 0), (0, 1, 3)]
+    assert [(slide.h, slide.v, slide.fragments) for slide in slides] == [
+        (0, 0, 0),
+        (0, 1, 3),
+        (0, 2, 1),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -200,10 +210,86 @@ def test_a_stepped_slide_keeps_its_code_full_size(page: Page, stepped_deck: Path
     assert slide == {"zoom": None, "fits": True, "scrolls": True}
 
 
-def test_print_view_shows_the_whole_code_undimmed(page: Page, stepped_deck: Path) -> None:
-    """With ?print-pdf no line is dimmed and the block is not capped."""
-    page.goto(stepped_deck.as_uri() + "?print-pdf")
-    page.wait_for_function("() => window.Reveal?.isReady() && document.querySelector('.pdf-page')")
-    lines = page.evaluate(LINES)
-    assert len(lines) == len(LONG_CODE.splitlines())
-    assert [line for line in lines if line["dim"] or not line["inView"]] == []
+# Per page of the print view that shows a stepped block: its slide number, and per line of the
+# block its text, whether it is dimmed, whether it shows (inside the block's box and the page), and
+# the code's printed size: its computed font-size times the zooms of the block and its ancestors.
+PRINTED_BLOCKS = """() => Array.from(document.querySelectorAll('.pdf-page'))
+  .filter((page) => page.querySelector('.deck-steps pre'))
+  .map((page) => {
+    const pre = page.querySelector('.deck-steps pre');
+    const box = pre.getBoundingClientRect();
+    const sheet = page.getBoundingClientRect();
+    let zoom = 1;
+    for (let el = pre; el; el = el.parentElement) zoom *= parseFloat(getComputedStyle(el).zoom);
+    return {
+      number: page.querySelector('.slide-number-pdf')?.textContent ?? null,
+      size: parseFloat(getComputedStyle(pre).fontSize) * zoom,
+      lines: Array.from(pre.querySelectorAll('.deck-line'), (line) => {
+        const r = line.getBoundingClientRect();
+        return {text: line.textContent, dim: line.classList.contains('deck-dim'),
+                shows: r.top >= Math.max(box.top, sheet.top) - 1
+                       && r.bottom <= Math.min(box.bottom, sheet.bottom) + 1};
+      }),
+    };
+  })"""
+SCREEN_CODE_SIZE = """() => {
+  const pre = Reveal.getCurrentSlide().querySelector('.deck-steps pre');
+  let zoom = 1;
+  for (let el = pre; el; el = el.parentElement) zoom *= parseFloat(getComputedStyle(el).zoom);
+  return parseFloat(getComputedStyle(pre).fontSize) * zoom;
+}"""
+
+
+def printed_blocks(page: Page, deck: Path) -> list[dict[str, Any]]:
+    """PRINTED_BLOCKS of the deck's print view, page by page, once its pages are final."""
+    page.goto(deck.as_uri() + "?print-pdf")
+    page.wait_for_function("() => document.querySelector('.pdf-page')")
+    blocks: list[dict[str, Any]] = page.evaluate(PRINTED_BLOCKS)
+    # the fit script splits and fits the pages as reveal.js dispatches pdf-ready, before the
+    # pages can be seen; it says so, for build.py pdf to wait on
+    assert page.evaluate(PRINTED)
+    return blocks
+
+
+def test_print_view_prints_a_long_stepped_block_a_page_per_step(
+    page: Page, stepped_deck: Path
+) -> None:
+    """A block too long for its page prints as one page per step, numbered as reveal.js numbers
+    fragments (n, n.1, n.2): each page has its step's lines undimmed and on the page, the others
+    dimmed, and the code at no less than its size on screen."""
+    page.goto(stepped_deck.as_uri() + "#/0/1")
+    page.wait_for_function(READY)
+    on_screen = page.evaluate(SCREEN_CODE_SIZE)
+    long_pages = [
+        block
+        for block in printed_blocks(page, stepped_deck)
+        if [line["text"] for line in block["lines"]] == LONG_CODE.splitlines()
+    ]
+    assert len(long_pages) == len(LONG_STEPS)
+    first = long_pages[0]["number"]
+    assert first
+    assert [block["number"] for block in long_pages] == [first, f"{first}.1", f"{first}.2"]
+    for block, expected in zip(long_pages, LONG_STEPS, strict=True):
+        lit = [n for n, line in enumerate(block["lines"], 1) if not line["dim"]]
+        assert lit == list(expected), block["number"]
+        assert all(block["lines"][n - 1]["shows"] for n in lit), block["number"]
+        assert not all(line["shows"] for line in block["lines"]), "the whole block shows"
+        assert block["size"] >= on_screen - 0.01, block["number"]
+
+
+def test_print_view_prints_a_short_stepped_block_whole_on_one_page(
+    page: Page, stepped_deck: Path
+) -> None:
+    """A stepped block that fits its page prints once, every line undimmed and shown, full size."""
+    page.goto(stepped_deck.as_uri() + "#/0/2")
+    page.wait_for_function(READY)
+    on_screen = page.evaluate(SCREEN_CODE_SIZE)
+    short_pages = [
+        block
+        for block in printed_blocks(page, stepped_deck)
+        if [line["text"] for line in block["lines"]] == SEVEN_LINES.splitlines()
+    ]
+    assert len(short_pages) == 1
+    assert "." not in (short_pages[0]["number"] or "")
+    assert [line for line in short_pages[0]["lines"] if line["dim"] or not line["shows"]] == []
+    assert short_pages[0]["size"] >= on_screen - 0.01
