@@ -313,7 +313,7 @@ def show_cats(cats: Iterable[bytes | TimedCat]) -> None:
     display(HTML(cats_html(cats)))
 
 
-DEMO_CALL = re.compile(r"^cats = await (\w+)\(", re.MULTILINE)
+DEMO_CALL = re.compile(r"^\s*cats = await (\w+)\(", re.MULTILINE)  # in an `async with`, too
 
 
 def keep_demo_timings(
