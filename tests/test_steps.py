@@ -251,20 +251,23 @@ def printed_blocks(page: Page, deck: Path) -> list[dict[str, Any]]:
     return blocks
 
 
+def pages_of(page: Page, deck: Path, slide: str, code: str) -> tuple[float, list[dict[str, Any]]]:
+    """The code's size on screen at slide (a `#/h/v` hash), and the printed blocks of that code."""
+    page.goto(deck.as_uri() + slide)
+    page.wait_for_function(READY)
+    on_screen: float = page.evaluate(SCREEN_CODE_SIZE)
+    lines = code.splitlines()
+    blocks = printed_blocks(page, deck)
+    return on_screen, [b for b in blocks if [line["text"] for line in b["lines"]] == lines]
+
+
 def test_print_view_prints_a_long_stepped_block_a_page_per_step(
     page: Page, stepped_deck: Path
 ) -> None:
     """A block too long for its page prints as one page per step, numbered as reveal.js numbers
     fragments (n, n.1, n.2): each page has its step's lines undimmed and on the page, the others
     dimmed, and the code at no less than its size on screen."""
-    page.goto(stepped_deck.as_uri() + "#/0/1")
-    page.wait_for_function(READY)
-    on_screen = page.evaluate(SCREEN_CODE_SIZE)
-    long_pages = [
-        block
-        for block in printed_blocks(page, stepped_deck)
-        if [line["text"] for line in block["lines"]] == LONG_CODE.splitlines()
-    ]
+    on_screen, long_pages = pages_of(page, stepped_deck, "#/0/1", LONG_CODE)
     assert len(long_pages) == len(LONG_STEPS)
     first = long_pages[0]["number"]
     assert first
@@ -281,14 +284,7 @@ def test_print_view_prints_a_short_stepped_block_whole_on_one_page(
     page: Page, stepped_deck: Path
 ) -> None:
     """A stepped block that fits its page prints once, every line undimmed and shown, full size."""
-    page.goto(stepped_deck.as_uri() + "#/0/2")
-    page.wait_for_function(READY)
-    on_screen = page.evaluate(SCREEN_CODE_SIZE)
-    short_pages = [
-        block
-        for block in printed_blocks(page, stepped_deck)
-        if [line["text"] for line in block["lines"]] == SEVEN_LINES.splitlines()
-    ]
+    on_screen, short_pages = pages_of(page, stepped_deck, "#/0/2", SEVEN_LINES)
     assert len(short_pages) == 1
     assert "." not in (short_pages[0]["number"] or "")
     assert [line for line in short_pages[0]["lines"] if line["dim"] or not line["shows"]] == []
