@@ -1,6 +1,7 @@
 """Fault tests for examples/echo_server.py: churn, resets and floods against one running server."""
 
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -84,6 +85,7 @@ async def test_thousand_connect_disconnect_cycles_leak_no_tasks_or_fds(
     tasks_before = asyncio.all_tasks()  # this test, main() and serve_forever()
     assert await exchange(port, b"warm-up\n") == b"warm-up\n"  # anything created lazily exists
     await handlers_finished(tasks_before)
+    gc.collect()  # sockets an earlier test of this process dropped: closed now, not mid-test
     fds_before = open_fds()
 
     async def worker(first: int) -> None:
@@ -98,7 +100,8 @@ async def test_thousand_connect_disconnect_cycles_leak_no_tasks_or_fds(
             group.create_task(worker(first))
     await handlers_finished(tasks_before)
 
-    assert open_fds() == fds_before
+    gc.collect()
+    assert open_fds() <= fds_before  # a leak adds fds; the same count or fewer is no leak
     assert loop_errors == []
     out = capsys.readouterr().out
     connected, goodbyes = out.count(" connected\n"), out.count(" said goodbye after ")
