@@ -20,8 +20,9 @@ from deckbuild.errors import warn
 from deckbuild.sources import Source, cell_tags
 
 IMAGES = ("image/svg+xml", "image/png", "image/jpeg")
-# nbconvert's HTMLExporter.display_data_priority up to the images: the first found is shown
-SHOWN_FIRST = (
+# nbconvert's HTMLExporter.display_data_priority: of an output's types, the first found is shown
+# (outputs.py shows live outputs by the same list, less what a slide cannot run)
+DISPLAY_PRIORITY = (
     "application/vnd.jupyter.widget-view+json",
     "application/javascript",
     "text/html",
@@ -31,6 +32,7 @@ SHOWN_FIRST = (
     "text/latex",
     "image/png",
     "image/jpeg",
+    "text/plain",
 )
 NO_ALT = "No description has been provided for this image"  # what nbconvert gives an <img>
 IMG = re.compile(r"<img\b(?![^>]*\balt=)", re.IGNORECASE)
@@ -43,20 +45,24 @@ def alt_of(metadata: Mapping[str, Any], mime: str) -> str | None:
     return str(alt) if alt else None
 
 
+def alt_attribute(metadata: Mapping[str, Any], mime: str) -> str:
+    """`alt="..."` for an image: its alternative text, else nbconvert's stand-in, escaped."""
+    return f'alt="{html.escape(alt_of(metadata, mime) or NO_ALT)}"'
+
+
 def with_alt(markup: str, output: Mapping[str, Any], mime: str) -> str:
     """An image block's markup, its `<img>` given the output's alternative text.
 
     Without one it gets nbconvert's stand-in, as nbconvert would give it, but without nbconvert's
     warning that names no cell: warn_missing_alt names it.
     """
-    alt = alt_of(output.get("metadata", {}), mime) or NO_ALT
-    return IMG.sub(f'<img alt="{html.escape(alt)}"', markup, count=1)
+    return IMG.sub(f"<img {alt_attribute(output.get('metadata', {}), mime)}", markup, count=1)
 
 
 def shown_image(output: NotebookNode) -> str | None:
     """What a display_data or execute_result is shown as, if it is an image or HTML."""
     data = output.get("data", {})
-    first = next((mime for mime in SHOWN_FIRST if mime in data), None)
+    first = next((mime for mime in DISPLAY_PRIORITY if mime in data), None)
     return first if first in (*IMAGES, "text/html") else None
 
 

@@ -98,7 +98,7 @@ class Renderer:
         for slide in cut_slides(notebook, cells) if cells else []:
             key = slide_key(self.template, slide)
             known = stored.get(key)
-            if isinstance(known, list) and all(isinstance(part, str) for part in known):
+            if isinstance(known, list) and all(isinstance(section, str) for section in known):
                 slides[key] = known
             else:
                 slides[key] = render_slide(slide, source, self.exporter(), self.theme)

@@ -16,20 +16,17 @@ from nbconvert.filters import ansi2html as nbconvert_ansi2html
 from nbconvert.filters import markdown2html
 from nbconvert.filters.highlight import Highlight2HTML
 
-from deckbuild.alttext import NO_ALT, alt_of
+from deckbuild.alttext import DISPLAY_PRIORITY, alt_attribute
 from deckbuild.execute import MAX_OUTPUT  # what one run may send: as much as a built cell
 from deckbuild.machinepaths import shorten, shorten_output
 
-# nbconvert's HTMLExporter.display_data_priority, less what a slide cannot run (widgets, scripts)
-PRIORITY = (
-    "text/html",
-    "text/markdown",
-    "image/svg+xml",
-    "text/latex",
-    "image/png",
-    "image/jpeg",
-    "text/plain",
+# what the deck cannot run: widgets and scripts, and Mermaid (the deck loads no Mermaid)
+NOT_ON_A_SLIDE = (
+    "application/vnd.jupyter.widget-view+json",
+    "application/javascript",
+    "text/vnd.mermaid",
 )
+PRIORITY = tuple(mime for mime in DISPLAY_PRIORITY if mime not in NOT_ON_A_SLIDE)
 LEXER = "ipython3"  # the kernel's language_info.pygments_lexer, which the build highlights with
 TRUNCATED = "\n[present: more than 1 MB of output; the rest is not shown]\n"
 
@@ -83,7 +80,7 @@ def error_html(traceback: list[str]) -> str:
 def image(mime: str, data: str, metadata: Mapping[str, Any], extra: str) -> str:
     """An <img> of base64 data, sized and marked as nbconvert's data_png block does."""
     own = metadata.get(mime, {}) if isinstance(metadata.get(mime), Mapping) else {}
-    attributes = f'alt="{html.escape(alt_of(metadata, mime) or NO_ALT)}"'
+    attributes = alt_attribute(metadata, mime)
     classes = []
     if own.get("unconfined", metadata.get("unconfined")):
         classes.append("unconfined")
@@ -125,8 +122,8 @@ def data_html(data: Mapping[str, Any], metadata: Mapping[str, Any], extra: str) 
         return (
             f'<div class="jp-RenderedSVG jp-OutputArea-output{extra}" '
             f'data-mime-type="image/svg+xml" tabindex="0">\n'
-            f'<img alt="{html.escape(alt_of(metadata, mime) or NO_ALT)}" '
-            f'src="data:image/svg+xml;base64,{encoded}"/>\n</div>'
+            f'<img {alt_attribute(metadata, mime)} src="data:image/svg+xml;base64,{encoded}"/>'
+            "\n</div>"
         )
     if mime == "text/latex":
         return (

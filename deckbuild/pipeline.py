@@ -146,12 +146,18 @@ def execute_all(
     pending = [s for s in sources if id(s) not in reused]
     pending = longest_first(pending, cache.durations() if cache else {})
     progress.executing(pending)
-    for source in sources:
-        if id(source) in reused:
-            warn_missing_alt(source)
-            done(source)
     errors: dict[int, BuildError] = {}
     seconds: dict[Path, float] = {}
+
+    def outputs_in(source: Source) -> None:
+        """Executed or reused: say what its outputs lack, and pass it on unless a file failed."""
+        warn_missing_alt(source)
+        if not errors:
+            done(source)
+
+    for source in sources:
+        if id(source) in reused:
+            outputs_in(source)
 
     def finished(index: int, result: Executed | BuildError) -> None:
         source = pending[index]
@@ -163,9 +169,7 @@ def execute_all(
         progress.finished(source, True, result.seconds)
         if cache:
             cache.store(source, result.imported)
-        warn_missing_alt(source)
-        if not errors:
-            done(source)
+        outputs_in(source)
 
     from deckbuild.execute import execute  # jupyter_client and zmq: only when a kernel runs
 

@@ -24,7 +24,7 @@ from deckbuild.errors import BuildError
 from deckbuild.layouts import with_title_fields
 from deckbuild.mainpath import arrange, slide_type, total_seconds
 from deckbuild.paths import TEMPLATE_NAME, TEMPLATES
-from deckbuild.sources import Source
+from deckbuild.sources import Source, cell_tags
 from deckbuild.theme import DEFAULT_THEME, THEMES, Theme
 
 if TYPE_CHECKING:
@@ -151,8 +151,7 @@ def cut_slides(notebook: NotebookNode, cells: Sequence[NotebookNode]) -> list[No
 
 def shown(cell: NotebookNode) -> bool:
     """A cell nbconvert puts on a slide: not removed, not skipped, not notes."""
-    tags = cell.metadata.get("tags", [])
-    return slide_type(cell) not in {"notes", "skip"} and "remove-cell" not in tags
+    return slide_type(cell) not in {"notes", "skip"} and "remove-cell" not in cell_tags(cell)
 
 
 def render_slide(
